@@ -1,0 +1,48 @@
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { dirname, basename, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { AtlasError } from '../errors.ts';
+
+/**
+ * Writes a file so that readers only ever see the old content or the whole new
+ * content: the bytes go to a temporary sibling, are flushed to disk, and the
+ * temporary file is renamed over the target. On any failure (a full disk, an
+ * interrupt) the temporary file is removed and the target is left untouched.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array | readonly Uint8Array[]): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const chunks = typeof data === 'string' ? [Buffer.from(data, 'utf8')] : data instanceof Uint8Array ? [data] : data;
+  let handle;
+  try {
+    handle = await open(temporary, 'w');
+    for (const chunk of chunks) {
+      let offset = 0;
+      while (offset < chunk.byteLength) {
+        const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset);
+        offset += bytesWritten;
+      }
+    }
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await rename(temporary, path);
+  } catch (error) {
+    await handle?.close().catch(() => {});
+    await rm(temporary, { force: true }).catch(() => {});
+    throw writeError(path, error);
+  }
+}
+
+function writeError(path: string, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new AtlasError('The disk is full: a file could not be written (nothing was changed).', path,
+      'free some space (or choose another --out folder) and run the command again.', { cause: error });
+  }
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return new AtlasError('A file could not be written: permission denied.', path,
+      'choose an output folder you can write to, or fix its permissions.', { cause: error });
+  }
+  return error;
+}
