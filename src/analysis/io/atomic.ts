@@ -9,14 +9,16 @@ import { AtlasError } from '../errors.ts';
  * temporary file is renamed over the target. On any failure (a full disk, an
  * interrupt) the temporary file is removed and the target is left untouched.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array | readonly Uint8Array[]): Promise<void> {
+export type FileContent = string | Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+
+export async function writeFileAtomic(path: string, data: FileContent): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temporary = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   const chunks = typeof data === 'string' ? [Buffer.from(data, 'utf8')] : data instanceof Uint8Array ? [data] : data;
   let handle;
   try {
     handle = await open(temporary, 'w');
-    for (const chunk of chunks) {
+    for await (const chunk of chunks) {
       let offset = 0;
       while (offset < chunk.byteLength) {
         const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset);
