@@ -1,4 +1,4 @@
-import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile, readlink, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile, readlink, realpath, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -263,6 +263,22 @@ describe('resolveModel: interrupted or altered downloads leave nothing that look
     const { model } = await resolveQuietly(ID);
     expect(model.source).toBe('download');
     expect(Buffer.compare(await readFile(model.files.weightsRealPath), weights)).toBe(0);
+  });
+
+  it('partial files left by a killed run are removed once stale; a running one is left alone', async () => {
+    const fake = await start({ [ID]: modelRepo() });
+    const blobs = join(REPO_DIR(), 'blobs');
+    await mkdir(blobs, { recursive: true });
+    const stale = join(blobs, `${fake.sha256(weights)}.incomplete`);
+    const running = join(blobs, `${fake.sha256(weights)}.4242-abcd0123.incomplete`);
+    await writeFile(stale, 'partial');
+    await writeFile(running, 'partial');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
+    await utimes(stale, twoHoursAgo, twoHoursAgo);
+    await resolveQuietly(ID);
+    const files = await tree(blobs);
+    expect(files).not.toContain(`${fake.sha256(weights)}.incomplete`);
+    expect(files).toContain(`${fake.sha256(weights)}.4242-abcd0123.incomplete`);
   });
 
   it('a file whose bytes differ from the LFS sha256 is not kept', async () => {
