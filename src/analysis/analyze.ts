@@ -1,0 +1,138 @@
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from './io/atomic.ts';
+import { encodeNpyFloat32 } from './io/npy.ts';
+import { StagedDirectory } from './io/output-dir.ts';
+import { collectActivations } from './activations.ts';
+import { HookedModel, type Device } from './model/hooked-model.ts';
+import { resolveModel } from './model/resolve.ts';
+import { loadTokenizer } from './model/tokenizer.ts';
+import { loadSetFile, resolveLayers, type SetWarning } from './sentences/set-file.ts';
+import { locateInSet } from './sentences/locate.ts';
+import { computeLayerStats } from './stats/index.ts';
+import { METRICS, type Manifest } from './format.ts';
+
+export interface AnalyzeOptions {
+  setFile: string;
+  /** a hub id or a folder; default: the set's `model` */
+  model?: string;
+  revision?: string;
+  out: string;
+  offline?: boolean;
+  device?: Device;
+  /** progress and warnings, one line each */
+  log?: (line: string) => void;
+  onDownload?: (progress: { file: string; bytes: number; total: number }) => void;
+}
+
+export interface AnalyzeResult {
+  manifest: Manifest;
+  warnings: SetWarning[];
+  out: string;
+}
+
+/**
+ * The whole analysis of one sentence set: set file → tokenizer → hooked model →
+ * activations → statistics, written to `out` in the public format (docs/output-format.md).
+ * The folder is replaced only when everything is written.
+ */
+export async function analyze(options: AnalyzeOptions): Promise<AnalyzeResult> {
+  const log = options.log ?? (() => {});
+  const { set, warnings } = loadSetFile(options.setFile);
+  for (const warning of warnings) log(`warning: ${warning.message} (${warning.where})`);
+
+  let started = performance.now();
+  const resolved = await resolveModel(options.model ?? set.model, {
+    revision: options.revision,
+    offline: options.offline,
+    onProgress: options.onDownload,
+  });
+  const tokenizer = await loadTokenizer(resolved.dir);
+  const model = await HookedModel.load(resolved.files, { device: options.device });
+  const { n_layer, n_head, n_embd } = model.config;
+  const located = locateInSet(set, tokenizer, model.config.n_positions);
+  const layers = resolveLayers(set, n_layer);
+  await model.prepare(layers.map((layer) => `blocks.${layer}.attn.hook_qkv`));
+  const load = seconds(started);
+  log(`model ${resolved.id} ready (${resolved.source}, ${n_layer} layers, d = ${n_embd}) in ${load.toFixed(2)} s`);
+
+  started = performance.now();
+  const activations = await collectActivations(model, located.sentences, layers);
+  const forward = seconds(started);
+  await model.dispose();
+  log(`forward pass: ${located.sentences.length} sentences, ${layers.length} hooked layers in ${forward.toFixed(2)} s`);
+
+  const output = await StagedDirectory.create(options.out);
+  try {
+    started = performance.now();
+    const width = 3 * n_embd;
+    for (const { layer, target, nontarget } of activations) {
+      const shape = [located.sentences.length, width];
+      await writeFileAtomic(output.path('activations', `layer-${layer}-target.npy`), encodeNpyFloat32(target, shape));
+      await writeFileAtomic(output.path('activations', `layer-${layer}-nontarget.npy`), encodeNpyFloat32(nontarget, shape));
+      const { stats, previews } = await computeLayerStats({
+        layer, target, nontarget, nSentences: located.sentences.length, nEmbd: n_embd, nHead: n_head, seed: set.seed,
+      });
+      await writeFileAtomic(output.path('stats', `layer-${layer}.json`), JSON.stringify(stats));
+      for (const metric of METRICS) {
+        for (const condition of ['target', 'nontarget'] as const) {
+          const preview = previews[metric];
+          await writeFileAtomic(output.path('stats', `layer-${layer}-similarity-${metric}-${condition}.npy`),
+            encodeNpyFloat32(preview[condition], [preview.size, preview.size]));
+        }
+      }
+      log(`statistics: layer ${layer} done`);
+    }
+    const stats = seconds(started);
+
+    const manifest: Manifest = {
+      schema: 1,
+      model: { id: resolved.id, revision: resolved.revision, n_layer, n_head, n_embd },
+      set: {
+        name: set.name, title: set.title, description: set.description, target: set.target,
+        compare: set.compare.label, seed: set.seed, hash: set.hash,
+      },
+      sentences: located.sentences.map((sentence) => ({
+        text: sentence.text,
+        ids: sentence.ids,
+        tokens: tokenizer.tokens(sentence.ids),
+        target: sentence.target,
+        nontarget: sentence.nontarget,
+      })),
+      layers,
+      seconds: { load: round(load), forward: round(forward), stats: round(stats) },
+      versions: versions(),
+    };
+    // the manifest is written last: a folder with a manifest is a complete analysis
+    await writeFileAtomic(output.path('manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
+    await output.commit();
+    log(`wrote ${output.target}`);
+    return { manifest, warnings, out: output.target };
+  } catch (error) {
+    await output.abandon();
+    throw error;
+  }
+}
+
+function seconds(since: number): number {
+  return (performance.now() - since) / 1000;
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+/** Versions of the code that computed the numbers, recorded for reproducibility. */
+export function versions(): Record<string, string> {
+  const read = (path: string): string => {
+    try {
+      return JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')).version as string;
+    } catch {
+      return 'unknown';
+    }
+  };
+  return {
+    'qkv-atlas': read('../../package.json'),
+    'onnxruntime-node': read('../../node_modules/onnxruntime-node/package.json'),
+    '@huggingface/transformers': read('../../node_modules/@huggingface/transformers/package.json'),
+  };
+}

@@ -1,0 +1,91 @@
+import { parseArgs } from 'node:util';
+import { isAtlasError } from '../analysis/errors.ts';
+import { RANDOM_CONFIGS, type RandomConfigName } from '../analysis/model/random-model.ts';
+
+const USAGE = `qkv-atlas: token-related similarities within and across GPT-2's Q, K, V neurons
+
+Usage:
+  qkv-atlas analyze --set FILE [--model ID_OR_DIR] [--revision REV] --out DIR [--offline] [--device cpu|cuda]
+      Run the model over a sentence set and write manifest.json, activations/*.npy, stats/*.json.
+      --model defaults to the set's "model" (a Hugging Face id, or a local folder).
+  qkv-atlas make-model --random --out DIR [--config ${Object.keys(RANDOM_CONFIGS).join('|')}] [--seed N]
+      Write a GPT-2 folder with random weights (for demos, tests and benchmarks; no network).
+  qkv-atlas help
+`;
+
+type Command = (args: string[]) => Promise<void>;
+
+const COMMANDS: Record<string, Command> = {
+  analyze: async (args) => {
+    const { values } = parseArgs({
+      args,
+      options: {
+        set: { type: 'string' }, model: { type: 'string' }, revision: { type: 'string' }, out: { type: 'string' },
+        offline: { type: 'boolean' }, device: { type: 'string' },
+      },
+      strict: true,
+    });
+    if (!values.set || !values.out) throw usageError('analyze needs --set FILE and --out DIR.');
+    if (values.device && values.device !== 'cpu' && values.device !== 'cuda') throw usageError(`--device must be cpu or cuda, not "${values.device}".`);
+    // commands load their modules lazily: `make-model` need not load onnxruntime or the statistics
+    const { analyze } = await import('../analysis/analyze.ts');
+    await analyze({
+      setFile: values.set,
+      model: values.model,
+      revision: values.revision,
+      out: values.out,
+      offline: values.offline,
+      device: values.device as 'cpu' | 'cuda' | undefined,
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+  },
+  'make-model': async (args) => {
+    const { values } = parseArgs({
+      args,
+      options: { random: { type: 'boolean' }, out: { type: 'string' }, config: { type: 'string' }, seed: { type: 'string' } },
+      strict: true,
+    });
+    if (!values.random) throw usageError('make-model writes random models only: pass --random.');
+    if (!values.out) throw usageError('make-model needs --out DIR.');
+    const config = (values.config ?? 'tiny') as RandomConfigName;
+    if (!(config in RANDOM_CONFIGS)) throw usageError(`--config must be one of ${Object.keys(RANDOM_CONFIGS).join(', ')}, not "${config}".`);
+    const seed = values.seed === undefined ? 0 : Number(values.seed);
+    if (!Number.isSafeInteger(seed) || seed < 0) throw usageError(`--seed must be a non-negative integer, not "${values.seed}".`);
+    const { writeRandomModel } = await import('../analysis/model/random-model.ts');
+    await writeRandomModel(values.out, { config, seed });
+    process.stderr.write(`wrote a random GPT-2 (${config}, seed ${seed}) to ${values.out}\n`);
+  },
+};
+
+class UsageError extends Error {}
+function usageError(message: string): UsageError {
+  return new UsageError(message);
+}
+
+/** Runs one command; returns the exit status. Errors are printed as one clear message, no stack. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(USAGE);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`qkv-atlas: unknown command "${name}".\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    await command(args);
+    return 0;
+  } catch (error) {
+    if (isAtlasError(error)) {
+      process.stderr.write(`qkv-atlas: ${error.message}\n`);
+      return 1;
+    }
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`qkv-atlas: ${(error as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw error;
+  }
+}
