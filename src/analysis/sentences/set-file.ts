@@ -1,0 +1,455 @@
+/**
+ * A sentence set file (`content/sets/NAME.yaml`): parsed, validated, and located line by line,
+ * so that every complaint can name the file and the line a person has to edit.
+ *
+ *   title: The object pronoun "her"
+ *   description: Markdown shown on the report's front page
+ *   model: openai-community/gpt2
+ *   target: " her"       # one token; its first occurrence in each sentence
+ *   compare: previous    # previous (default), next, or an offset such as -2 or +1
+ *   seed: 1              # for the baselines' permutations
+ *   layers: [0, 5, 11]   # optional; every layer when absent
+ *   sentences:
+ *     - I saw her at the market.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, visit } from 'yaml';
+import type { Document, Node as YamlNode } from 'yaml';
+import { z } from 'zod';
+
+import { AtlasError } from '../errors.ts';
+
+/** Which token each target is compared with: `offset` tokens away from it (-1 = previous). */
+export interface CompareRule {
+  /** As the manifest records it: "previous", "next", or a signed offset such as "-2", "+1". */
+  label: string;
+  offset: number;
+}
+
+export interface SetSentence {
+  text: string;
+  /** 1-based line of the sentence in the set file. */
+  line: number;
+}
+
+export interface SentenceSet {
+  /** The file's basename without extension; it becomes the report's URL (`/{name}/`). */
+  name: string;
+  /** The set file as given. */
+  file: string;
+  title: string;
+  /** Markdown. */
+  description: string;
+  model: string;
+  target: string;
+  compare: CompareRule;
+  seed: number;
+  /** Layer indices to analyse, ascending; null = every layer of the model. */
+  layers: number[] | null;
+  sentences: SetSentence[];
+  /** sha256 (hex) of the file's bytes: the cache key of everything computed from the set. */
+  hash: string;
+}
+
+/** A problem that does not stop the analysis, for the command line to print. */
+export interface SetWarning {
+  message: string;
+  /** file:line */
+  where: string;
+}
+
+export interface ParsedSet {
+  set: SentenceSet;
+  warnings: SetWarning[];
+}
+
+export const SET_KEYS = [
+  'title',
+  'description',
+  'model',
+  'target',
+  'compare',
+  'seed',
+  'layers',
+  'sentences',
+] as const;
+
+export const SET_NAME_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
+
+/** Reads and validates a set file; throws AtlasError on any problem. */
+export function loadSetFile(file: string): ParsedSet {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    throw new AtlasError(
+      `Cannot read the sentence set file: ${error instanceof Error ? error.message : String(error)}`,
+      file,
+      'Check the path given to --set (sets live in content/sets/NAME.yaml).',
+      { cause: error },
+    );
+  }
+  return parseSetFile(bytes, file);
+}
+
+/** Validates a set file's content; `file` names it in messages and gives the set its name. */
+export function parseSetFile(content: Uint8Array | string, file: string): ParsedSet {
+  const bytes = typeof content === 'string' ? new TextEncoder().encode(content) : content;
+  const hash = createHash('sha256').update(bytes).digest('hex');
+  const name = setNameOf(file);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (error) {
+    throw new AtlasError(
+      'The sentence set file is not UTF-8 text.',
+      file,
+      'Save the file as UTF-8 (the default of most editors).',
+      { cause: error },
+    );
+  }
+
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, col };
+  };
+
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((error) => {
+      const { line, col } = at(unterminatedQuoteStart(doc, error.pos[0]) ?? error.pos[0]);
+      return { where: `${file}:${line}:${col}`, message: error.message };
+    });
+    const first = problems[0];
+    throw new AtlasError(
+      `The sentence set file is not valid YAML: ${first.message}` +
+        (problems.length > 1
+          ? `\n  also:\n${problems.slice(1).map((p) => `    ${p.where}: ${p.message}`).join('\n')}`
+          : ''),
+      first.where,
+      'Fix the YAML at that line: sentences are "- " list items under "sentences:", and a ' +
+        'sentence containing ": " or starting with a quote, "#", "-", "[" or "{" must be quoted.',
+    );
+  }
+
+  const root = doc.contents;
+  if (root === null || (isMap(root) && root.items.length === 0)) {
+    throw new AtlasError(
+      'The sentence set file is empty.',
+      `${file}:1`,
+      `Start from a template: qkv-atlas new-set ${name} --target " word"`,
+    );
+  }
+  if (!isMap(root)) {
+    throw new AtlasError(
+      'The sentence set file must be a mapping of keys (title, target, sentences, ...), not a ' +
+        (isSeq(root) ? 'list.' : 'single value.'),
+      `${file}:${at(root.range?.[0] ?? 0).line}`,
+      `Put the list of sentences under a "sentences:" key; keys are: ${SET_KEYS.join(', ')}.`,
+    );
+  }
+
+  const lineOf = (node: YamlNode | null | undefined): number | null =>
+    node?.range ? at(node.range[0]).line : null;
+  // A key written with nothing after it (`sentences:`) has a null value without a position.
+  const keyLine = (key: string): number | null =>
+    lineOf(root.items.find((pair) => isScalar(pair.key) && pair.key.value === key)?.key as YamlNode);
+  const problems: Problem[] = [];
+
+  // Unknown keys first, with the nearest valid key: "sentence:" for "sentences:" is the typo
+  // that would otherwise read as "no sentences".
+  const misspelled = new Set<string>();
+  for (const pair of root.items) {
+    const key: unknown = isScalar(pair.key) ? pair.key.value : pair.key;
+    if (typeof key !== 'string' || !(SET_KEYS as readonly string[]).includes(key)) {
+      const shown = typeof key === 'string' ? key : JSON.stringify(key);
+      const nearest = typeof key === 'string' ? nearestKey(key) : null;
+      if (nearest) misspelled.add(nearest);
+      problems.push({
+        line: lineOf(pair.key as YamlNode),
+        message: `unknown key "${shown}"`,
+        hint: nearest
+          ? `did you mean "${nearest}"? Rename the key.`
+          : `remove it; the keys are: ${SET_KEYS.join(', ')}.`,
+      });
+    }
+  }
+
+  const data = doc.toJS() as Record<string, unknown>;
+  const result = SET_SCHEMA.safeParse(data);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      if (issue.code === 'unrecognized_keys') continue; // reported above, with lines
+      const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+      const key = String(path[0] ?? '');
+      const present = path.length > 0 && doc.hasIn(path);
+      if (!present && misspelled.has(key)) continue; // the misspelt key is already reported
+      const node = present ? nodeAt(doc, path) : null;
+      const line = present ? (lineOf(node) ?? keyLine(key)) : null;
+      if (key === 'sentences' && typeof path[1] === 'number') {
+        // One sentence YAML did not read as text: show it quoted, as it should be written.
+        const written = node?.range ? text.slice(node.range[0], node.range[1]).trim() : '';
+        problems.push({
+          line,
+          message: `sentence ${path[1] + 1} ${issue.message}`,
+          hint:
+            written === ''
+              ? 'write the sentence after "- ", or remove the empty item.'
+              : `put the sentence in double quotes: - ${JSON.stringify(written)}`,
+        });
+        continue;
+      }
+      problems.push({
+        line,
+        message: !present ? `missing "${key}"` : issue.message.startsWith('the set') ? issue.message : `${key}: ${issue.message}`,
+        hint: FIELD_HINTS[key as SetKey] ?? `the keys are: ${SET_KEYS.join(', ')}.`,
+      });
+    }
+  }
+  if (problems.length > 0) throw setFileError(file, problems);
+  if (!result.success) throw new Error('unreachable: schema failed without problems');
+
+  const value = result.data;
+  const sentencesNode = doc.get('sentences', true);
+  const sentences: SetSentence[] = value.sentences.map((text, i) => ({
+    text,
+    line: (isSeq(sentencesNode) ? lineOf(sentencesNode.items[i] as YamlNode) : null) ?? 1,
+  }));
+
+  const warnings: SetWarning[] = [];
+  const firstLineOf = new Map<string, number>();
+  sentences.forEach((sentence, i) => {
+    const earlier = firstLineOf.get(sentence.text);
+    if (earlier === undefined) {
+      firstLineOf.set(sentence.text, i);
+      return;
+    }
+    warnings.push({
+      message:
+        `Sentence ${i + 1} repeats sentence ${earlier + 1} (lines ${sentences[earlier].line} and ` +
+        `${sentence.line}): ${JSON.stringify(sentence.text)}. A repeated sentence counts twice in ` +
+        'every similarity; remove one unless that is intended.',
+      where: `${file}:${sentence.line}`,
+    });
+  });
+
+  return {
+    set: {
+      name,
+      file,
+      title: value.title,
+      description: value.description,
+      model: value.model,
+      target: value.target,
+      compare: value.compare,
+      seed: value.seed,
+      layers: value.layers ? [...value.layers].sort((a, b) => a - b) : null,
+      sentences,
+      hash,
+    },
+    warnings,
+  };
+}
+
+/** The set's name (its URL segment) from its file name; throws when it would make a bad URL. */
+export function setNameOf(file: string): string {
+  const name = basename(file, extname(file));
+  checkSetName(name, file);
+  return name;
+}
+
+/** Names are URL segments: lowercase letters, digits and hyphens, starting with a letter or digit. */
+export function checkSetName(name: string, where: string): void {
+  if (SET_NAME_PATTERN.test(name)) return;
+  const suggestion = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  throw new AtlasError(
+    `The set name "${name}" cannot be used: it becomes the report's URL, so it may contain only ` +
+      'lowercase letters, digits and hyphens, and must start with a letter or a digit.',
+    where,
+    suggestion ? `Rename the set to "${suggestion}" (file ${suggestion}.yaml).` : 'Rename the set, e.g. "her".',
+  );
+}
+
+/** The layers to analyse for a model with `nLayer` layers; throws naming the file if one is out of range. */
+export function resolveLayers(set: SentenceSet, nLayer: number): number[] {
+  const all = Array.from({ length: nLayer }, (_, i) => i);
+  if (set.layers === null) return all;
+  const outside = set.layers.filter((layer) => layer >= nLayer);
+  if (outside.length > 0) {
+    throw new AtlasError(
+      `layers lists ${outside.join(', ')}, but the model has ${nLayer} layers (0 to ${nLayer - 1}).`,
+      set.file,
+      `Keep layer indices between 0 and ${nLayer - 1}, or remove "layers" to analyse every layer.`,
+    );
+  }
+  return set.layers;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+type SetKey = (typeof SET_KEYS)[number];
+
+interface Problem {
+  line: number | null;
+  message: string;
+  hint: string;
+}
+
+const FIELD_HINTS: Record<SetKey, string> = {
+  title: 'write a one-line title, e.g. title: The object pronoun "her".',
+  description: 'write Markdown text (use "description: |" for several lines).',
+  model: 'name a Hugging Face model id, e.g. model: openai-community/gpt2.',
+  target: 'write the target in double quotes with its leading space, e.g. target: " her".',
+  compare: 'use previous, next, or a non-zero whole offset from the target such as -2 or +1.',
+  seed: 'use a whole number from 0 up, e.g. seed: 1.',
+  layers: 'list distinct layer indices, e.g. layers: [0, 5, 11], or remove "layers" for every layer.',
+  sentences:
+    'write each sentence as a "- " item under "sentences:"; quote a sentence that contains ": " ' +
+    'or " #", or that starts with a quote, "-", "[", "{", "&", "*", "!" or "%".',
+};
+
+const textField = () =>
+  z.string({ error: (issue) => (issue.input === undefined ? 'missing' : `must be text, not ${describe(issue.input)}`) });
+
+const COMPARE_SCHEMA = z
+  .union([z.string(), z.number()], { error: (issue) => `must be previous, next or an offset, not ${describe(issue.input)}` })
+  .transform((value, ctx): CompareRule => {
+    if (value === 'previous') return { label: 'previous', offset: -1 };
+    if (value === 'next') return { label: 'next', offset: 1 };
+    const offset = typeof value === 'number' ? value : /^[+-]?\d+$/.test(value.trim()) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(offset) || offset === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be previous, next or a non-zero whole offset, not ${JSON.stringify(value)}`,
+      });
+      return z.NEVER;
+    }
+    return { label: offset > 0 ? `+${offset}` : String(offset), offset };
+  });
+
+const SET_SCHEMA = z.strictObject({
+  title: textField().trim().min(1, 'is empty'),
+  description: textField().default(''),
+  model: textField().trim().min(1, 'is empty'),
+  target: textField().min(1, 'is empty'),
+  compare: COMPARE_SCHEMA.default({ label: 'previous', offset: -1 }),
+  seed: z
+    .number({ error: (issue) => (issue.input === undefined ? 'missing' : `must be a whole number, not ${describe(issue.input)}`) })
+    .int('must be a whole number')
+    .min(0, 'must be 0 or more')
+    .max(Number.MAX_SAFE_INTEGER, 'is too large'),
+  layers: z
+    .array(
+      z
+        .number({ error: (issue) => `must be a layer index, not ${describe(issue.input)}` })
+        .int('must be a whole number')
+        .min(0, 'must be 0 or more'),
+      { error: (issue) => `must be a list of layer indices, not ${describe(issue.input)}` },
+    )
+    .min(1, 'is an empty list')
+    .refine((layers) => new Set(layers).size === layers.length, 'lists a layer twice')
+    .nullish()
+    .transform((layers) => layers ?? null),
+  sentences: z
+    .array(
+      z
+        .string({
+          error: (issue) =>
+            `is not text: YAML read it as ${describe(issue.input)}`,
+        })
+        .refine((s) => s.trim().length > 0, 'is empty: YAML read it as empty text'),
+      {
+        error: (issue) =>
+          issue.input === undefined || issue.input === null
+            ? 'the set has no sentences'
+            : `must be a list of sentences, not ${describe(issue.input)}`,
+      },
+    )
+    .min(1, 'the set has no sentences'),
+});
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return 'empty';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return `a mapping (${JSON.stringify(value)})`;
+  if (typeof value === 'string') return `text ${JSON.stringify(value)}`;
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+/**
+ * YAML reports a missing closing quote where the file ends; the line to fix is the one where
+ * the quoted text opens.
+ */
+function unterminatedQuoteStart(doc: Document, errorOffset: number): number | null {
+  let start: number | null = null;
+  visit(doc, {
+    Scalar(_key, node) {
+      const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE';
+      if (quoted && node.range && node.range[0] < errorOffset && node.range[2] >= errorOffset) {
+        start = node.range[0];
+      }
+    },
+  });
+  return start;
+}
+
+function nodeAt(doc: Document, path: (string | number)[]): YamlNode | null {
+  const node = doc.getIn(path, true);
+  return node && typeof node === 'object' && 'range' in node ? (node as YamlNode) : null;
+}
+
+function setFileError(file: string, problems: Problem[]): AtlasError {
+  const whereOf = (p: Problem) => (p.line === null ? file : `${file}:${p.line}`);
+  if (problems.length === 1) {
+    const [only] = problems;
+    return new AtlasError(`Sentence set: ${only.message}.`, whereOf(only), capitalise(only.hint));
+  }
+  const lines = problems
+    .map((p) => `    ${p.line === null ? file : `line ${p.line}`}: ${p.message}; ${p.hint}`)
+    .join('\n');
+  const first = problems.find((p) => p.line !== null) ?? problems[0];
+  return new AtlasError(
+    `The sentence set has ${problems.length} problems:\n${lines}`,
+    whereOf(first),
+    'Fix each line listed above.',
+  );
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** The valid key closest to `key` by edit distance, if close enough to be a typo. */
+function nearestKey(key: string): string | null {
+  let best: string | null = null;
+  let bestDistance = Infinity;
+  for (const candidate of SET_KEYS) {
+    const d = editDistance(key.toLowerCase(), candidate);
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : null;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
