@@ -10,6 +10,11 @@ Usage:
       --model defaults to the set's "model" (a Hugging Face id, or a local folder).
   qkv-atlas make-model --random --out DIR [--config ${Object.keys(RANDOM_CONFIGS).join('|')}] [--seed N]
       Write a GPT-2 folder with random weights (for demos, tests and benchmarks; no network).
+  qkv-atlas check FILE [--model ID_OR_DIR]
+      Validate a set and tokenize it without running the model: each sentence is printed with
+      its target in [ ] and its comparison token in « ».
+  qkv-atlas new-set NAME --target " word" [--dir content/sets]
+      Write a commented template set file to DIR/NAME.yaml.
   qkv-atlas help
 `;
 
@@ -54,6 +59,34 @@ const COMMANDS: Record<string, Command> = {
     const { writeRandomModel } = await import('../analysis/model/random-model.ts');
     await writeRandomModel(values.out, { config, seed });
     process.stderr.write(`wrote a random GPT-2 (${config}, seed ${seed}) to ${values.out}\n`);
+  },
+  check: async (args) => {
+    const { values, positionals } = parseArgs({ args, options: { model: { type: 'string' } }, allowPositionals: true, strict: true });
+    if (positionals.length !== 1) throw usageError('check needs one set file, e.g. qkv-atlas check content/sets/her.yaml');
+    const { checkSet, markSentence } = await import('../analysis/sentences/check.ts');
+    const result = await checkSet(positionals[0], values.model);
+    for (const warning of result.warnings) process.stderr.write(`warning: ${warning.message} (${warning.where})\n`);
+    const { set, sentences, tokenizer } = result;
+    process.stdout.write(`${set.file}: "${set.title}", target ${JSON.stringify(set.target)}, compare ${set.compare.label}, ${sentences.length} sentences (${result.tokenizerSource})\n`);
+    const width = String(sentences.length).length;
+    sentences.forEach((sentence, i) => process.stdout.write(`${String(i + 1).padStart(width)}  ${markSentence(sentence, tokenizer)}\n`));
+    process.stdout.write('ok: every sentence has the target and a comparison token\n');
+  },
+  'new-set': async (args) => {
+    const { values, positionals } = parseArgs({ args, options: { target: { type: 'string' }, dir: { type: 'string' } }, allowPositionals: true, strict: true });
+    if (positionals.length !== 1 || values.target === undefined) throw usageError('new-set needs a NAME and --target, e.g. qkv-atlas new-set bank --target " bank"');
+    const { setTemplate } = await import('../analysis/sentences/template.ts');
+    const { writeFileAtomic } = await import('../analysis/io/atomic.ts');
+    const { existsSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const text = setTemplate(positionals[0], values.target);
+    const file = join(values.dir ?? 'content/sets', `${positionals[0]}.yaml`);
+    if (existsSync(file)) {
+      const { AtlasError } = await import('../analysis/errors.ts');
+      throw new AtlasError('The set file already exists; it was left as it is.', file, 'choose another name, or edit the existing file.');
+    }
+    await writeFileAtomic(file, text);
+    process.stderr.write(`wrote ${file}: edit its sentences, then run qkv-atlas check ${file}\n`);
   },
 };
 
