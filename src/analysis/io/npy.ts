@@ -58,7 +58,8 @@ export function decodeNpy(bytes: Uint8Array, source = 'npy data'): NpyArray {
   if (bytes.length - start !== count * itemSize) {
     throw new AtlasError(`The .npy file holds ${bytes.length - start} data bytes, but its header declares ${count * itemSize}.`, source, 'the file is truncated or corrupt: write it again.');
   }
-  const copy = bytes.slice(start, start + count * itemSize);
+  // a copy into a fresh buffer (Buffer#slice would be a view sharing the whole file's buffer)
+  const copy = new Uint8Array(bytes.subarray(start, start + count * itemSize));
   const data = itemSize === 4 ? new Float32Array(copy.buffer) : new Float64Array(copy.buffer);
   return { shape, data };
 }
