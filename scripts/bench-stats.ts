@@ -1,0 +1,178 @@
+/**
+ * Statistics benchmark: all statistics of computeLayerStats for every layer of
+ * synthetic GPT-2-small-sized activations (12 layers, d = 768, 12 heads; seeded),
+ * at 54 sentences (the lecture's set), then 1,000 and 10,000. In the same run and
+ * on the same activations, the lecture's own numpy cells (scripts/lecture_stats.py:
+ * target, nontarget, both metrics, the shuffled baseline) are timed, and the ratio
+ * printed. Peak RSS is process.resourceUsage().maxRSS (the whole process so far).
+ *
+ *   node scripts/bench-stats.ts [--sizes 54,1000,10000] [--layers 12] [--no-numpy]
+ *   /usr/bin/time -v node scripts/bench-stats.ts --sizes 10000   (peak RSS from the OS: "Maximum resident set size")
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encodeNpyFloat32 } from '../src/analysis/io/npy.ts';
+import { computeLayerStats } from '../src/analysis/stats/index.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+export interface StatsBenchOptions {
+  /** sentence counts to run, ascending (peak RSS is cumulative) */
+  sizes?: number[];
+  layers?: number;
+  nEmbd?: number;
+  nHead?: number;
+  seed?: number;
+  /** run the numpy peer (skipped with a message where python3 or numpy is missing) */
+  numpy?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface StatsBenchRow {
+  sentences: number;
+  layers: number;
+  /** seconds for all layers of computeLayerStats */
+  seconds: number;
+  perLayer: number[];
+  /** seconds for the same layers of the lecture's numpy cells, or null */
+  numpySeconds: number | null;
+  /** seconds / numpySeconds */
+  ratio: number | null;
+  /** process peak RSS so far, MiB */
+  peakRssMiB: number;
+}
+
+/**
+ * Activations with the features that matter to the statistics: a per-neuron offset
+ * and scale (so cosine ≠ correlation), a few shared sentence factors (so neurons
+ * correlate, more within a head), and noise. xorshift + Box–Muller, seeded.
+ */
+export function syntheticActivations(rows: number, nEmbd: number, nHead: number, seed: number): Float32Array {
+  const m = 3 * nEmbd;
+  let s = (seed * 2654435761) >>> 0 || 1;
+  const uniform = () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return (s + 0.5) / 4294967296;
+  };
+  const normal = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  const factors = 8;
+  const dh = nEmbd / nHead;
+  const weights = new Float32Array(factors * m);
+  for (let c = 0; c < m; c++) {
+    const headBias = ((Math.floor((c % nEmbd) / dh) * 7) % factors) | 0;
+    for (let k = 0; k < factors; k++) weights[k * m + c] = 0.4 * normal() + (k === headBias ? 0.8 : 0);
+  }
+  const offset = Float32Array.from({ length: m }, () => 0.8 * normal());
+  const scale = Float32Array.from({ length: m }, () => Math.exp(0.5 * normal()));
+  const out = new Float32Array(rows * m);
+  const f = new Float64Array(factors);
+  for (let r = 0; r < rows; r++) {
+    for (let k = 0; k < factors; k++) f[k] = normal();
+    const base = r * m;
+    for (let c = 0; c < m; c++) {
+      let v = normal();
+      for (let k = 0; k < factors; k++) v += f[k] * weights[k * m + c];
+      out[base + c] = offset[c] + scale[c] * v;
+    }
+  }
+  return out;
+}
+
+function numpyPeer(dir: string, layers: number): { seconds: number } | { skipped: string } {
+  const env = { ...process.env };
+  // set on some machines for old OpenBLAS builds; they slow a current numpy down
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const layerList = Array.from({ length: layers }, (_, l) => l).join(',');
+  const result = spawnSync('python3', [join(root, 'scripts/lecture_stats.py'), dir, '--layers', layerList], {
+    env,
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
+  if (result.error) return { skipped: `python3 not available (${result.error.message})` };
+  if (result.status !== 0) {
+    const why = /No module named 'numpy'/.test(result.stderr) ? 'numpy is not installed' : result.stderr.trim().split('\n').pop();
+    return { skipped: `numpy peer failed: ${why}` };
+  }
+  const timings = JSON.parse(result.stdout.trim().split('\n').pop() as string) as { total: number };
+  return { seconds: timings.total };
+}
+
+export async function runStatsBench(options: StatsBenchOptions = {}): Promise<StatsBenchRow[]> {
+  const sizes = options.sizes ?? [54, 1000, 10000];
+  const layers = options.layers ?? 12;
+  const nEmbd = options.nEmbd ?? 768;
+  const nHead = options.nHead ?? 12;
+  const seed = options.seed ?? 1;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const rows: StatsBenchRow[] = [];
+  for (const n of sizes) {
+    const dir = options.numpy === false ? null : mkdtempSync(join(tmpdir(), 'qkv-stats-bench-'));
+    try {
+      const perLayer: number[] = [];
+      for (let layer = 0; layer < layers; layer++) {
+        const target = syntheticActivations(n, nEmbd, nHead, seed * 1000 + layer * 2);
+        const nontarget = syntheticActivations(n, nEmbd, nHead, seed * 1000 + layer * 2 + 1);
+        if (dir) {
+          writeFileSync(join(dir, `layer-${layer}-target.npy`), encodeNpyFloat32(target, [n, 3 * nEmbd]));
+          writeFileSync(join(dir, `layer-${layer}-nontarget.npy`), encodeNpyFloat32(nontarget, [n, 3 * nEmbd]));
+        }
+        const started = performance.now();
+        await computeLayerStats({ layer, target, nontarget, nSentences: n, nEmbd, nHead, seed });
+        perLayer.push((performance.now() - started) / 1000);
+      }
+      const seconds = perLayer.reduce((a, b) => a + b, 0);
+      const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+      let numpySeconds: number | null = null;
+      if (dir) {
+        const peer = numpyPeer(dir, layers);
+        if ('skipped' in peer) log(`  numpy peer skipped: ${peer.skipped}`);
+        else numpySeconds = peer.seconds;
+      }
+      const row: StatsBenchRow = {
+        sentences: n,
+        layers,
+        seconds,
+        perLayer,
+        numpySeconds,
+        ratio: numpySeconds ? seconds / numpySeconds : null,
+        peakRssMiB,
+      };
+      rows.push(row);
+      log(
+        `stats  ${String(n).padStart(6)} sentences × ${layers} layers: ${seconds.toFixed(2)} s` +
+          ` (${((seconds / layers) * 1000).toFixed(0)} ms/layer)` +
+          (numpySeconds !== null ? `; numpy lecture cells ${numpySeconds.toFixed(2)} s; ratio ${(seconds / numpySeconds).toFixed(3)}` : '') +
+          `; peak RSS ${peakRssMiB.toFixed(0)} MiB`,
+      );
+    } finally {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return rows;
+}
+
+function parseArgs(argv: string[]): StatsBenchOptions {
+  const options: StatsBenchOptions = {};
+  for (let k = 0; k < argv.length; k++) {
+    const a = argv[k];
+    if (a === '--sizes') options.sizes = argv[++k].split(',').map(Number);
+    else if (a === '--layers') options.layers = Number(argv[++k]);
+    else if (a === '--seed') options.seed = Number(argv[++k]);
+    else if (a === '--no-numpy') options.numpy = false;
+    else throw new Error(`unknown option ${a} (use --sizes 54,1000,10000 --layers 12 --seed 1 --no-numpy)`);
+  }
+  return options;
+}
+
+if (import.meta.main) {
+  const rows = await runStatsBench(parseArgs(process.argv.slice(2)));
+  console.log(JSON.stringify(rows.map(({ perLayer: _perLayer, ...rest }) => rest)));
+}

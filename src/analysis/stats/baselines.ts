@@ -1,0 +1,25 @@
+import { createRandom, shuffleStrided } from './random.ts';
+
+/**
+ * The two random baselines. Both keep the target's values and destroy the
+ * structure between neurons, so any similarity left is what chance and the
+ * number of sentences produce. Each layer draws its own stream from the set's seed
+ * (stream 2·layer for `shuffleAll`, 2·layer + 1 for `shufflePerNeuron`).
+ */
+
+/** The lecture's baseline: every entry of the [rows, cols] matrix permuted together
+ * (as `a.flatten()[np.random.permutation(a.size)].reshape(a.shape)`). */
+export function shuffleAll(matrix: Float32Array, seed: number, layer = 0): Float32Array {
+  const out = matrix.slice();
+  shuffleStrided(out, 0, out.length, 1, createRandom(seed, 2 * layer));
+  return out;
+}
+
+/** Each column permuted over the rows independently: it keeps every neuron's own
+ * distribution (mean, spread) and breaks only which sentence goes with which. */
+export function shufflePerNeuron(matrix: Float32Array, rows: number, cols: number, seed: number, layer = 0): Float32Array {
+  const out = matrix.slice();
+  const random = createRandom(seed, 2 * layer + 1);
+  for (let c = 0; c < cols; c++) shuffleStrided(out, c, rows, cols, random);
+  return out;
+}

@@ -1,0 +1,233 @@
+import { AtlasError } from '../errors.ts';
+import {
+  CONDITIONS,
+  METRICS,
+  PAIR_TYPES,
+  type LayerStats,
+  type Metric,
+  type MetricStats,
+  type Pairs,
+  type Summary,
+} from '../format.ts';
+import { shuffleAll, shufflePerNeuron } from './baselines.ts';
+import { columnStats, type Columns } from './columns.ts';
+import { distanceTable } from './comparisons.ts';
+import { completeScan, type Distribution } from './exact.ts';
+import { correlationGram, gramMargin } from './gram.ts';
+import { summarise } from './summary.ts';
+import { EDGES } from './histogram.ts';
+import { MOMENTS_MAX_ROWS, exactMoments, type Moments } from './moments.ts';
+import { pairCount } from './pair-mask.ts';
+import { similarityDetail, type Detail } from './detail.ts';
+import { previewBlock } from './preview.ts';
+import { METRIC_CORR, METRIC_COS, scanGram } from './scan.ts';
+
+export interface LayerStatsInput {
+  layer: number;
+  /** [nSentences, 3·nEmbd] row-major, columns Q | K | V: activations at the target token */
+  target: Float32Array;
+  /** same shape: activations at the comparison token */
+  nontarget: Float32Array;
+  nSentences: number;
+  nEmbd: number;
+  nHead: number;
+  /** the set's seed, for the baselines' permutations */
+  seed: number;
+  /** defaults [1, 40], as in the lecture */
+  exampleSentences?: [number, number];
+  /** defaults [123, 700] (Q123, Q700), as in the lecture */
+  exampleNeurons?: [number, number];
+}
+
+export interface LayerPreviews {
+  target: Float32Array;
+  nontarget: Float32Array;
+  size: number;
+  block: number;
+}
+
+export interface LayerStatsResult {
+  stats: LayerStats;
+  /** block-averaged similarity matrices, written as .npy (float32, [size, size]) */
+  previews: Record<Metric, LayerPreviews>;
+}
+
+export const QQ_SEQUENCE_LENGTH = 20000;
+const METRIC_INDEX: Record<Metric, number> = { cosine: METRIC_COS, correlation: METRIC_CORR };
+
+interface MatrixResult {
+  cols: Columns;
+  /** [metric][pair] */
+  dists: Distribution[][];
+  moments: Moments | null;
+  detail: Detail | null;
+  qq: number[];
+}
+
+async function analyseMatrix(x: Float32Array, rows: number, m: number, nHead: number, withDetail: boolean): Promise<MatrixResult> {
+  const cols = columnStats(x, rows, m);
+  const g = await correlationGram(x, cols);
+  const exactSums = rows <= MOMENTS_MAX_ROWS;
+  const scan = scanGram(g, cols, { margin: gramMargin(rows), sums: !exactSums });
+  const detail = withDetail ? await similarityDetail(g, cols, nHead, previewBlock(m)) : null;
+  const qq = withDetail ? qqSequence(g, cols, QQ_SEQUENCE_LENGTH) : [];
+  const dists = completeScan(scan, cols);
+  const moments = exactSums ? await exactMoments(x, cols) : null;
+  return { cols, dists, moments, detail, qq };
+}
+
+/** The first `limit` defined QQ cosines, row-major over the upper triangle of the Q block. */
+function qqSequence(g: Float32Array | Float64Array, cols: Columns, limit: number): number[] {
+  const m = cols.cols;
+  const d = m / 3;
+  const out: number[] = [];
+  for (let i = 0; i < d && out.length < limit; i++) {
+    if (cols.cosBad[i]) continue;
+    for (let j = i + 1; j < d && out.length < limit; j++) {
+      if (cols.cosBad[j]) continue;
+      out.push(cols.a[i] * cols.a[j] * g[i * m + j] + cols.b[i] * cols.b[j]);
+    }
+  }
+  return out;
+}
+
+function pairsOf<T>(make: (pair: number) => T): Pairs<T> {
+  const out = {} as Pairs<T>;
+  PAIR_TYPES.forEach((p, k) => (out[p] = make(k)));
+  return out;
+}
+
+function summaries(result: MatrixResult, metric: number, d: number): Pairs<Summary> {
+  return pairsOf((pair) =>
+    summariseWith(result, metric, pair, d),
+  );
+}
+
+function summariseWith(result: MatrixResult, metric: number, pair: number, d: number): Summary {
+  const dist = result.dists[metric][pair];
+  const moments = result.moments ? { sum: result.moments.sum[metric][pair], sumSq: result.moments.sumSq[metric][pair] } : undefined;
+  return summarise(dist, pairCount(pair, d), moments);
+}
+
+function checkInput(input: LayerStatsInput): void {
+  const { nSentences, nEmbd, nHead, layer } = input;
+  const where = `layer ${layer}`;
+  if (!Number.isInteger(nSentences) || nSentences < 1) {
+    throw new AtlasError(`The statistics need at least one sentence (got ${nSentences}).`, where, 'add sentences to the set.');
+  }
+  if (!Number.isInteger(nEmbd) || nEmbd < 1 || !Number.isInteger(nHead) || nHead < 1 || nEmbd % nHead !== 0) {
+    throw new AtlasError(`n_embd (${nEmbd}) must be a positive multiple of n_head (${nHead}).`, where, 'check the model config.');
+  }
+  const size = nSentences * 3 * nEmbd;
+  for (const [name, a] of [['target', input.target], ['nontarget', input.nontarget]] as const) {
+    if (a.length !== size) {
+      throw new AtlasError(
+        `The ${name} activations hold ${a.length} values, expected ${nSentences} × ${3 * nEmbd} = ${size}.`,
+        where,
+        'pass [n_sentences, 3·n_embd] float32 activations (columns Q | K | V).',
+      );
+    }
+  }
+}
+
+export async function computeLayerStats(input: LayerStatsInput): Promise<LayerStatsResult> {
+  checkInput(input);
+  const { layer, target, nontarget, nSentences: n, nEmbd: d, nHead, seed } = input;
+  const m = 3 * d;
+  const warnings: string[] = [];
+
+  const results = {
+    target: await analyseMatrix(target, n, m, nHead, true),
+    nontarget: await analyseMatrix(nontarget, n, m, nHead, true),
+    shuffled: await analyseMatrix(shuffleAll(target, seed, layer), n, m, nHead, false),
+    shuffledPerNeuron: await analyseMatrix(shufflePerNeuron(target, n, m, seed, layer), n, m, nHead, false),
+  };
+
+  const metricStats = (metric: Metric): MetricStats => {
+    const k = METRIC_INDEX[metric];
+    const s = {} as Record<(typeof CONDITIONS)[number], Pairs<Summary>>;
+    for (const c of CONDITIONS) s[c] = summaries(results[c], k, d);
+    const fine = (c: (typeof CONDITIONS)[number]) => results[c].dists[k];
+    const comparisons = distanceTable(fine, s);
+    const heads = (c: 'target' | 'nontarget') => pairsOf((pair) => (results[c].detail as Detail).heads[k][pair]);
+    const bad = (c: 'target' | 'nontarget') => {
+      const flags = metric === 'cosine' ? results[c].cols.cosBad : results[c].cols.corrBad;
+      const out: number[] = [];
+      flags.forEach((f, i) => f && out.push(i));
+      return out;
+    };
+    return {
+      target: s.target,
+      nontarget: s.nontarget,
+      shuffled: s.shuffled,
+      shuffledPerNeuron: s.shuffledPerNeuron,
+      comparisons,
+      heads: { target: heads('target'), nontarget: heads('nontarget') },
+      zeroNorm: { target: bad('target'), nontarget: bad('nontarget') },
+    };
+  };
+
+  const cosine = metricStats('cosine');
+  const correlation = metricStats('correlation');
+
+  if (n === 1) {
+    warnings.push(
+      'Correlation is undefined with a single sentence: every neuron is constant over one value, so all correlation similarities are left out (n = 0).',
+    );
+  }
+  for (const metric of METRICS) {
+    const stats = metric === 'cosine' ? cosine : correlation;
+    for (const c of ['target', 'nontarget'] as const) {
+      const zero = stats.zeroNorm[c].length;
+      if (zero > 0 && !(metric === 'correlation' && n === 1)) {
+        const undefinedValues = PAIR_TYPES.reduce((acc, p) => acc + stats[c][p].undefined, 0);
+        warnings.push(
+          `${c}, ${metric}: ${zero} neuron${zero === 1 ? '' : 's'} ${metric === 'cosine' ? 'are zero in every sentence' : 'do not vary over sentences'} (zero norm${metric === 'correlation' ? ' after centring' : ''}); the ${undefinedValues} similarities involving them are undefined and left out of histograms and statistics.`,
+        );
+      }
+    }
+  }
+
+  const examples = exampleLooks(input, warnings);
+  const preview = (metric: Metric): LayerPreviews => {
+    const k = METRIC_INDEX[metric];
+    const t = results.target.detail as Detail;
+    const nt = results.nontarget.detail as Detail;
+    return { target: t.previews[k], nontarget: nt.previews[k], size: t.side, block: t.block };
+  };
+
+  const stats: LayerStats = {
+    layer,
+    edges: Array.from(EDGES),
+    cosine,
+    correlation,
+    tokenAverage: { target: Array.from(results.target.cols.mean), nontarget: Array.from(results.nontarget.cols.mean) },
+    qqSequence: results.target.qq,
+    examples,
+    warnings,
+  };
+  return { stats, previews: { cosine: preview('cosine'), correlation: preview('correlation') } };
+}
+
+function exampleLooks(input: LayerStatsInput, warnings: string[]): LayerStats['examples'] {
+  const { nSentences: n, nEmbd: d, target } = input;
+  const m = 3 * d;
+  const clamp = (what: string, wanted: [number, number], limit: number): [number, number] => {
+    const out = wanted.map((w) => Math.min(Math.max(0, Math.trunc(w)), limit - 1)) as [number, number];
+    if (out[0] !== wanted[0] || out[1] !== wanted[1]) {
+      warnings.push(`Example ${what} ${wanted[0]} and ${wanted[1]} do not exist here (${limit} available); showing ${out[0]} and ${out[1]} instead.`);
+    }
+    return out;
+  };
+  const sentences = clamp('sentences', input.exampleSentences ?? [1, 40], n);
+  const neurons = clamp('neurons', input.exampleNeurons ?? [123, 700], m);
+  const row = (s: number, from: number) => Array.from(target.subarray(s * m + from, s * m + from + d));
+  const column = (c: number) => Array.from({ length: n }, (_, s) => target[s * m + c]);
+  return {
+    sentences,
+    neurons,
+    sentenceVectors: { q: [row(sentences[0], 0), row(sentences[1], 0)], k: [row(sentences[0], d), row(sentences[1], d)] },
+    neuronValues: [column(neurons[0]), column(neurons[1])],
+  };
+}
+
