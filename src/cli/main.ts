@@ -67,7 +67,7 @@ const COMMANDS: Record<string, Command> = {
     const result = await checkSet(positionals[0], values.model);
     for (const warning of result.warnings) process.stderr.write(`warning: ${warning.message} (${warning.where})\n`);
     const { set, sentences, tokenizer } = result;
-    process.stdout.write(`${set.file}: "${set.title}", target ${JSON.stringify(set.target)}, compare ${set.compare.label}, ${sentences.length} sentences (${result.tokenizerSource})\n`);
+    process.stdout.write(`${set.file} — ${set.title}\n  target ${JSON.stringify(set.target)}, compare ${set.compare.label}, ${sentences.length} sentences, tokenized with ${result.tokenizerSource}\n`);
     const width = String(sentences.length).length;
     sentences.forEach((sentence, i) => process.stdout.write(`${String(i + 1).padStart(width)}  ${markSentence(sentence, tokenizer)}\n`));
     process.stdout.write('ok: every sentence has the target and a comparison token\n');
@@ -97,6 +97,11 @@ function usageError(message: string): UsageError {
 
 /** Runs one command; returns the exit status. Errors are printed as one clear message, no stack. */
 export async function main(argv: string[]): Promise<number> {
+  // `qkv-atlas check … | head` closes the pipe early: that is not an error
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   const [name, ...args] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(USAGE);
