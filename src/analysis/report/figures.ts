@@ -1,0 +1,198 @@
+import { CONDITIONS, PAIR_TYPES, type Condition, type LayerStats, type Metric, type PairType, type Summary } from '../format.ts';
+import type { Analysis } from './load.ts';
+import { ACROSS_PAIRS, CONDITION_LABELS, WITHIN_PAIRS } from './labels.ts';
+import type { Group, Side } from './anchors.ts';
+
+/**
+ * The data behind each figure, shaped for plotting: pure functions of the analysis output.
+ * Colours are CSS custom properties (the stylesheet sets them per theme, from the
+ * Okabe–Ito palette), so figures follow light and dark themes.
+ */
+
+export interface CurvePoint {
+  x: number;
+  y: number;
+  series: string;
+}
+
+export interface SeriesStyle {
+  key: string;
+  label: string;
+  colour: string;
+  dash: 'solid' | 'dashed' | 'dotted';
+}
+
+export const PAIR_COLOURS: Record<PairType, string> = {
+  QQ: 'var(--c-q)', KK: 'var(--c-k)', VV: 'var(--c-v)', QK: 'var(--c-qk)', QV: 'var(--c-qv)', KV: 'var(--c-kv)',
+};
+
+export const CONDITION_STYLES: Record<Condition, SeriesStyle> = {
+  target: { key: 'target', label: CONDITION_LABELS.target, colour: 'var(--c-target)', dash: 'solid' },
+  nontarget: { key: 'nontarget', label: CONDITION_LABELS.nontarget, colour: 'var(--c-nontarget)', dash: 'solid' },
+  shuffled: { key: 'shuffled', label: CONDITION_LABELS.shuffled, colour: 'var(--c-baseline)', dash: 'dashed' },
+  shuffledPerNeuron: { key: 'shuffledPerNeuron', label: CONDITION_LABELS.shuffledPerNeuron, colour: 'var(--c-baseline)', dash: 'dotted' },
+};
+
+/** Q, K, V (the blocks of c_attn's output), for the token-average figure. */
+export const BLOCK_COLOURS_RGB: Record<'Q' | 'K' | 'V', [number, number, number]> = {
+  Q: [0, 114, 178], // Okabe–Ito blue
+  K: [213, 94, 0], // vermillion
+  V: [0, 158, 115], // bluish green
+};
+
+export function binCentres(edges: readonly number[]): number[] {
+  return edges.slice(0, -1).map((edge, i) => round((edge + edges[i + 1]) / 2, 4));
+}
+
+/** The density of several pair types pooled (weighted by their counts): the density of all their values together. */
+export function pooledDensity(summaries: readonly Summary[]): number[] {
+  const total = summaries.reduce((n, s) => n + s.n, 0);
+  const bins = summaries[0]?.density.length ?? 0;
+  return Array.from({ length: bins }, (_, i) => (total > 0 ? summaries.reduce((sum, s) => sum + s.density[i] * s.n, 0) / total : 0));
+}
+
+function curve(edges: readonly number[], density: readonly number[], series: string): CurvePoint[] {
+  const centres = binCentres(edges);
+  return density.map((y, i) => ({ x: centres[i], y: round(y, 3), series }));
+}
+
+export interface HistogramData {
+  points: CurvePoint[];
+  styles: SeriesStyle[];
+  /** for the text alternative: each curve's count, mean, SD, median */
+  summaries: { label: string; summary: Summary }[];
+}
+
+/** The lecture's 2 × 2 panels: within (QQ, KK, VV) or across (QK, QV, KV), at the target or the comparison token, with the shuffled baseline pooled over the panel's pairs. */
+export function layerHistogram(stats: LayerStats, metric: Metric, side: Side, group: Group): HistogramData {
+  const m = stats[metric];
+  const pairs = group === 'within' ? WITHIN_PAIRS : ACROSS_PAIRS;
+  const points: CurvePoint[] = [];
+  const styles: SeriesStyle[] = [];
+  const summaries: HistogramData['summaries'] = [];
+  for (const pair of pairs) {
+    points.push(...curve(stats.edges, m[side][pair].density, pair));
+    styles.push({ key: pair, label: pair, colour: PAIR_COLOURS[pair], dash: 'solid' });
+    summaries.push({ label: pair, summary: m[side][pair] });
+  }
+  const baseline = pairs.map((pair) => m.shuffled[pair]);
+  points.push(...curve(stats.edges, pooledDensity(baseline), 'shuffled'));
+  styles.push({ ...CONDITION_STYLES.shuffled, label: `shuffled baseline (${pairs.join(', ')} pooled)` });
+  summaries.push({ label: 'shuffled baseline', summary: pooledSummary(baseline) });
+  return { points, styles, summaries };
+}
+
+/** One pair: target, comparison token and both baselines. */
+export function pairHistogram(stats: LayerStats, metric: Metric, pair: PairType): HistogramData {
+  const m = stats[metric];
+  return {
+    points: CONDITIONS.flatMap((condition) => curve(stats.edges, m[condition][pair].density, condition)),
+    styles: CONDITIONS.map((condition) => CONDITION_STYLES[condition]),
+    summaries: CONDITIONS.map((condition) => ({ label: CONDITION_LABELS[condition], summary: m[condition][pair] })),
+  };
+}
+
+/** Count-weighted mean of a few summaries (mean, SD via pooled variance); quantiles are not pooled. */
+function pooledSummary(summaries: readonly Summary[]): Summary {
+  const n = summaries.reduce((sum, s) => sum + s.n, 0);
+  const mean = summaries.reduce((sum, s) => sum + s.mean * s.n, 0) / n;
+  const variance = summaries.reduce((sum, s) => sum + s.n * (s.sd ** 2 + (s.mean - mean) ** 2), 0) / n;
+  return {
+    ...summaries[0],
+    n,
+    undefined: summaries.reduce((sum, s) => sum + s.undefined, 0),
+    density: pooledDensity(summaries),
+    mean,
+    sd: Math.sqrt(variance),
+    median: NaN,
+    meanAbs: summaries.reduce((sum, s) => sum + s.meanAbs * s.n, 0) / n,
+    shareAbsOver05: summaries.reduce((sum, s) => sum + s.shareAbsOver05 * s.n, 0) / n,
+    min: Math.min(...summaries.map((s) => s.min)),
+    max: Math.max(...summaries.map((s) => s.max)),
+  };
+}
+
+export type TrendStatistic = 'sd' | 'meanAbs';
+
+export interface TrendPoint {
+  layer: number;
+  pair: PairType;
+  condition: 'target' | 'nontarget' | 'shuffled';
+  statistic: TrendStatistic;
+  value: number;
+}
+
+const trendCache = new WeakMap<Analysis, Map<Metric, TrendPoint[]>>();
+
+/** SD and mean |x| of target, comparison token and shuffled baseline, for every layer and pair. */
+export function trends(analysis: Analysis, metric: Metric): TrendPoint[] {
+  let byMetric = trendCache.get(analysis);
+  if (!byMetric) trendCache.set(analysis, (byMetric = new Map()));
+  const known = byMetric.get(metric);
+  if (known) return known;
+  const points: TrendPoint[] = [];
+  for (const layer of analysis.layers) {
+    const m = analysis.stats(layer)[metric];
+    for (const pair of PAIR_TYPES) {
+      for (const condition of ['target', 'nontarget', 'shuffled'] as const) {
+        points.push({ layer, pair, condition, statistic: 'sd', value: m[condition][pair].sd });
+        points.push({ layer, pair, condition, statistic: 'meanAbs', value: m[condition][pair].meanAbs });
+      }
+    }
+  }
+  byMetric.set(metric, points);
+  return points;
+}
+
+export interface HeadCell {
+  row: number;
+  column: number;
+  value: number;
+}
+
+export function headCells(stats: LayerStats, metric: Metric, side: Side, pair: PairType): HeadCell[] {
+  const matrix = stats[metric].heads[side][pair];
+  return matrix.flatMap((values, row) => values.map((value, column) => ({ row, column, value: round(value, 4) })));
+}
+
+/** "Q123", "K5", "V700": a column of c_attn's output by block and index within it. */
+export function neuronLabel(column: number, nEmbd: number): string {
+  const block = Math.floor(column / nEmbd);
+  return `${'QKV'[block] ?? '?'}${column - block * nEmbd}`;
+}
+
+export interface ScatterPoint {
+  x: number;
+  y: number;
+}
+
+export function exampleVectors(stats: LayerStats, which: 'q' | 'k'): ScatterPoint[] {
+  const [a, b] = stats.examples.sentenceVectors[which];
+  return a.map((x, i) => ({ x: round(x, 4), y: round(b[i], 4) }));
+}
+
+export function exampleNeurons(stats: LayerStats): ScatterPoint[] {
+  const [a, b] = stats.examples.neuronValues;
+  return a.map((x, i) => ({ x: round(x, 4), y: round(b[i], 4) }));
+}
+
+/** A padded [min, max] of finite values, for raster and axes alike. */
+export function extent(values: ArrayLike<number>, pad = 0.05): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (!Number.isFinite(lo)) return [-1, 1];
+  if (lo === hi) return [lo - 1, hi + 1];
+  const margin = (hi - lo) * pad;
+  return [round(lo - margin, 4), round(hi + margin, 4)];
+}
+
+export function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}

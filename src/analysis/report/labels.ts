@@ -1,0 +1,59 @@
+import type { Condition, Metric, PairType } from '../format.ts';
+
+/** Words and URL segments shared by pages, figures, narrative and downloads. */
+
+export const WITHIN_PAIRS = ['QQ', 'KK', 'VV'] as const satisfies readonly PairType[];
+export const ACROSS_PAIRS = ['QK', 'QV', 'KV'] as const satisfies readonly PairType[];
+
+export function pairSlug(pair: PairType): string {
+  return pair.toLowerCase();
+}
+
+export function metricLabel(metric: Metric): string {
+  return metric === 'cosine' ? 'cosine similarity' : 'correlation';
+}
+
+/** "cosine similarities", "correlations" */
+export function metricPlural(metric: Metric): string {
+  return metric === 'cosine' ? 'cosine similarities' : 'correlations';
+}
+
+export function metricTitle(metric: Metric): string {
+  return metric === 'cosine' ? 'Cosine similarity' : 'Correlation';
+}
+
+export const CONDITION_LABELS: Record<Condition, string> = {
+  target: 'target token',
+  nontarget: 'comparison token',
+  shuffled: 'shuffled baseline',
+  shuffledPerNeuron: 'per-neuron baseline',
+};
+
+export function isWithin(pair: PairType): boolean {
+  return pair[0] === pair[1];
+}
+
+/** "Q and K", "Q with itself" */
+export function pairWords(pair: PairType): string {
+  return isWithin(pair) ? `${pair[0]} with ${pair[0]}` : `${pair[0]} with ${pair[1]}`;
+}
+
+/** A number for reading: 3 significant decimals, a real minus sign, "—" when undefined. */
+export function formatNumber(value: number | null | undefined, digits = 3): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
+  const text = Math.abs(value) >= 1000 ? Math.round(value).toLocaleString('en-US') : value.toFixed(digits);
+  return text.replace(/^-/, '\u2212');
+}
+
+export function formatRatio(value: number): string {
+  return Number.isFinite(value) ? `${value.toFixed(2)}×` : '—';
+}
+
+export function formatCount(value: number): string {
+  return value.toLocaleString('en-US');
+}
+
+/** A token as shown: spaces made visible at its start, so " her" reads as "␣her". */
+export function showToken(token: string): string {
+  return token.replace(/^ /, '\u2423');
+}

@@ -1,0 +1,171 @@
+import type { LayerStats, Metric, MetricStats, PairType, Summary } from '../format.ts';
+import { PAIR_TYPES } from '../format.ts';
+import { ACROSS_PAIRS, WITHIN_PAIRS, formatNumber, formatRatio, metricLabel, metricPlural } from './labels.ts';
+
+/**
+ * Data-driven sentences for the report. Every number and every comparative word comes from
+ * the statistics: a spread is called "wider" or "narrower" only when the ratio of standard
+ * deviations leaves the band of "about the same" (±SAME_SPREAD), and nothing is said about
+ * a statistic that is undefined.
+ */
+
+/** SD ratios within 1 ± 10% read as "about the same". */
+export const SAME_SPREAD = 0.1;
+
+export type SpreadWord = 'wider' | 'narrower' | 'about the same';
+
+export interface SpreadComparison {
+  ratio: number;
+  word: SpreadWord;
+}
+
+/** How the spread (SD) of `a` compares with that of `b`; null when either is undefined. */
+export function compareSpread(sdA: number, sdB: number, tolerance = SAME_SPREAD): SpreadComparison | null {
+  if (!Number.isFinite(sdA) || !Number.isFinite(sdB) || sdB <= 0 || sdA < 0) return null;
+  const ratio = sdA / sdB;
+  const word: SpreadWord = ratio > 1 + tolerance ? 'wider' : ratio < 1 / (1 + tolerance) ? 'narrower' : 'about the same';
+  return { ratio, word };
+}
+
+function defined(summary: Summary | undefined): summary is Summary {
+  return summary !== undefined && summary.n > 0 && Number.isFinite(summary.sd);
+}
+
+export interface PairNarrativeInput {
+  pair: PairType;
+  metric: Metric;
+  layer: number;
+  stats: MetricStats;
+  /** the target's SD of this pair and metric at every analysed layer */
+  acrossLayers?: { layer: number; sd: number }[];
+}
+
+/** Sentences about one pair type at one layer, in one metric. */
+export function pairNarrative({ pair, metric, layer, stats, acrossLayers }: PairNarrativeInput): string[] {
+  const target = stats.target[pair];
+  const nontarget = stats.nontarget[pair];
+  const shuffled = stats.shuffled[pair];
+  const perNeuron = stats.shuffledPerNeuron[pair];
+  const what = `${pair} ${metricPlural(metric)}`;
+  const sentences: string[] = [];
+  if (!defined(target)) {
+    sentences.push(`At layer ${layer} no ${what} of the target token are defined: every neuron involved is constant across the sentences.`);
+    return sentences;
+  }
+  sentences.push(`At layer ${layer}, the ${formatCount(target.n)} ${what} of the target token have a standard deviation (SD) of ${formatNumber(target.sd)} and a mean absolute value of ${formatNumber(target.meanAbs)}.`);
+  const versusShuffled = defined(shuffled) ? compareSpread(target.sd, shuffled.sd) : null;
+  const versusPerNeuron = defined(perNeuron) ? compareSpread(target.sd, perNeuron.sd) : null;
+  if (versusShuffled && defined(shuffled)) {
+    sentences.push(`That is ${formatRatio(versusShuffled.ratio)} the SD of the shuffled baseline (${formatNumber(shuffled.sd)}): ${chanceWords(versusShuffled.word)}.`);
+  }
+  if (versusPerNeuron && defined(perNeuron)) {
+    sentences.push(`Against the per-neuron baseline, which keeps each neuron's own values and only breaks their pairing across sentences (SD ${formatNumber(perNeuron.sd)}), it is ${spreadWords(versusPerNeuron)}.`);
+  }
+  if (versusShuffled) {
+    if (versusShuffled.word !== 'wider') {
+      sentences.push('By this measure the neurons are no more alike across sentences than shuffled values.');
+    } else if (versusPerNeuron && versusPerNeuron.word !== 'wider') {
+      sentences.push(metric === 'cosine'
+        ? "So the excess over the shuffled baseline comes from each neuron's own values (for cosine similarity, mostly its mean), not from neurons varying together from sentence to sentence."
+        : "So the excess over the shuffled baseline comes from each neuron's own distribution of values, not from neurons varying together from sentence to sentence.");
+    } else {
+      sentences.push('Neurons vary together across sentences more than either baseline would make them.');
+    }
+  }
+  if (defined(nontarget)) {
+    const versusNontarget = compareSpread(target.sd, nontarget.sd);
+    const ks = stats.comparisons.targetVsNontarget[pair]?.ks;
+    if (versusNontarget) {
+      sentences.push(`At the comparison token the SD is ${formatNumber(nontarget.sd)}, so the target's distribution is ${spreadWords(versusNontarget)}` +
+        (Number.isFinite(ks) ? `; the largest gap between their cumulative distributions (Kolmogorov–Smirnov distance) is ${formatNumber(ks)}.` : '.'));
+    }
+  }
+  if (target.undefined > 0) {
+    sentences.push(`${formatCount(target.undefined)} similarities are left out because a neuron involved does not vary across the sentences.`);
+  }
+  const layers = (acrossLayers ?? []).filter((entry) => Number.isFinite(entry.sd));
+  if (layers.length >= 2) {
+    const widest = layers.reduce((a, b) => (b.sd > a.sd ? b : a));
+    const narrowest = layers.reduce((a, b) => (b.sd < a.sd ? b : a));
+    const spread = compareSpread(widest.sd, narrowest.sd);
+    if (spread && spread.word === 'about the same') {
+      sentences.push(`Across the ${layers.length} layers the target's SD for ${pair} stays about the same (${formatNumber(narrowest.sd)} to ${formatNumber(widest.sd)}).`);
+    } else {
+      sentences.push(`Across the ${layers.length} layers the target's SD for ${pair} is largest at layer ${widest.layer} (${formatNumber(widest.sd)}) and smallest at layer ${narrowest.layer} (${formatNumber(narrowest.sd)})` +
+        (widest.layer === layer ? '; this layer is the widest.' : narrowest.layer === layer ? '; this layer is the narrowest.' : '.'));
+    }
+  }
+  return sentences;
+}
+
+/** "wider (ratio 1.85×)", "about as wide (ratio 1.04×)" */
+function spreadWords(comparison: SpreadComparison): string {
+  const word = comparison.word === 'about the same' ? 'about as wide' : comparison.word;
+  return `${word} (ratio ${formatRatio(comparison.ratio)})`;
+}
+
+function chanceWords(word: SpreadWord): string {
+  return word === 'wider' ? 'wider than chance' : word === 'narrower' ? 'narrower than chance' : 'about as wide as chance';
+}
+
+/** Sentences about one layer in one metric: which pairs are widest, how target and comparison differ, and chance. */
+export function layerNarrative(stats: LayerStats, metric: Metric): string[] {
+  const m = stats[metric];
+  const sentences: string[] = [];
+  const label = `${metricPlural(metric)}`;
+  for (const [group, pairs] of [['within', WITHIN_PAIRS], ['across', ACROSS_PAIRS]] as const) {
+    const ranked = pairs.filter((pair) => defined(m.target[pair])).sort((a, b) => m.target[b].sd - m.target[a].sd);
+    if (ranked.length < 2) continue;
+    const [widest, narrowest] = [ranked[0], ranked[ranked.length - 1]];
+    const spread = compareSpread(m.target[widest].sd, m.target[narrowest].sd);
+    if (!spread) continue;
+    sentences.push(spread.word === 'about the same'
+      ? `At the target token the ${group}-matrix ${label} (${pairs.join(', ')}) are about equally wide (SD ${formatNumber(m.target[narrowest].sd)} to ${formatNumber(m.target[widest].sd)}).`
+      : `At the target token the widest ${group}-matrix ${label} are ${widest} (SD ${formatNumber(m.target[widest].sd)}), the narrowest ${narrowest} (SD ${formatNumber(m.target[narrowest].sd)}).`);
+  }
+  const tally = { wider: [] as PairType[], narrower: [] as PairType[], 'about the same': [] as PairType[] };
+  const chance = { wider: [] as PairType[], narrower: [] as PairType[], 'about the same': [] as PairType[] };
+  for (const pair of PAIR_TYPES) {
+    const t = m.target[pair];
+    if (!defined(t)) continue;
+    const versusNontarget = defined(m.nontarget[pair]) ? compareSpread(t.sd, m.nontarget[pair].sd) : null;
+    if (versusNontarget) tally[versusNontarget.word].push(pair);
+    const versusShuffled = defined(m.shuffled[pair]) ? compareSpread(t.sd, m.shuffled[pair].sd) : null;
+    if (versusShuffled) chance[versusShuffled.word].push(pair);
+  }
+  const counted = tally.wider.length + tally.narrower.length + tally['about the same'].length;
+  if (counted > 0) {
+    sentences.push(`Compared with the comparison token, ${listPart(tally.wider, 'wider')}${listPart(tally.narrower, 'narrower')}${listPart(tally['about the same'], 'about the same')}`.replace(/; $/, '.') );
+  }
+  const chanceCount = chance.wider.length + chance.narrower.length + chance['about the same'].length;
+  if (chanceCount > 0) {
+    sentences.push(chance.wider.length === chanceCount
+      ? `All ${chanceCount} pair types are wider at the target than the shuffled baseline.`
+      : `Against the shuffled baseline, ${listPart(chance.wider, 'wider')}${listPart(chance.narrower, 'narrower')}${listPart(chance['about the same'], 'about the same')}`.replace(/; $/, '.'));
+  }
+  return sentences;
+}
+
+function listPart(pairs: PairType[], word: SpreadWord): string {
+  if (pairs.length === 0) return '';
+  const verb = pairs.length === 1 ? 'is' : 'are';
+  return `${joinWords(pairs)} ${verb} ${word === 'about the same' ? 'about the same' : word} at the target; `;
+}
+
+function joinWords(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+function formatCount(value: number): string {
+  return value.toLocaleString('en-US');
+}
+
+/** One line for the overview: where the target's spread of a pair type peaks across layers. */
+export function trendSentence(pair: PairType, metric: Metric, points: { layer: number; target: number; nontarget: number }[]): string | null {
+  const finite = points.filter((p) => Number.isFinite(p.target));
+  if (finite.length < 2) return null;
+  const widest = finite.reduce((a, b) => (b.target > a.target ? b : a));
+  const widerCount = finite.filter((p) => compareSpread(p.target, p.nontarget)?.word === 'wider').length;
+  return `${pair} (${metricLabel(metric)}): the target's SD peaks at layer ${widest.layer} (${formatNumber(widest.target)}); it is wider than at the comparison token in ${widerCount} of ${finite.length} layers.`;
+}

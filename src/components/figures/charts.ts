@@ -1,0 +1,250 @@
+import * as Plot from '@observablehq/plot';
+import type { HistogramData, HeadCell, ScatterPoint, SeriesStyle, TrendPoint } from '../../analysis/report/figures.ts';
+import type { RasterView } from '../../analysis/report/images.ts';
+import { similarityColour, legendSteps } from '../../analysis/report/colormap.ts';
+import { encodeIndexedPng } from '../../analysis/report/png.ts';
+import { dotsPath, frameImage, renderPlot } from './plot.ts';
+
+/** The report's figure types, each a function from page data to an SVG string. */
+
+const DASH: Record<SeriesStyle['dash'], string | undefined> = { solid: undefined, dashed: '6,4', dotted: '1.5,3' };
+
+export interface DensityOptions {
+  xLabel: string;
+  ariaLabel: string;
+  width?: number;
+  height?: number;
+}
+
+/** Density curves over the 100 bins of −1..1, one line per series, dashes for baselines. */
+export function densityChart(data: HistogramData, options: DensityOptions): string {
+  return renderPlot({
+    ariaLabel: options.ariaLabel,
+    width: options.width ?? 460,
+    height: options.height ?? 220,
+    marginLeft: 44,
+    x: { domain: [-1, 1], label: options.xLabel, labelAnchor: 'center', labelArrow: 'none', ticks: 5 },
+    y: { label: 'Density', labelArrow: 'none', grid: true, ticks: 4, nice: true },
+    marks: [
+      Plot.ruleY([0]),
+      ...data.styles.map((style) => Plot.lineY(data.points.filter((p) => p.series === style.key), {
+        x: 'x', y: 'y', stroke: style.colour, strokeWidth: style.dash === 'solid' ? 1.8 : 1.5, strokeDasharray: DASH[style.dash],
+      })),
+    ],
+  });
+}
+
+export interface ScatterOptions {
+  xLabel: string;
+  yLabel: string;
+  ariaLabel: string;
+  colour: string;
+  width?: number;
+  height?: number;
+  radius?: number;
+}
+
+/** A scatter of up to a few thousand points, drawn as one path; a dashed identity line when both axes share units. */
+export function scatterChart(points: ScatterPoint[], options: ScatterOptions & { identity?: boolean }): string {
+  const xs = points.map((p) => p.x);
+  const ys = points.map((p) => p.y);
+  const pad = (lo: number, hi: number): [number, number] => {
+    const margin = (hi - lo || 1) * 0.05;
+    return [lo - margin, hi + margin];
+  };
+  let xDomain = pad(Math.min(...xs), Math.max(...xs));
+  let yDomain = pad(Math.min(...ys), Math.max(...ys));
+  if (options.identity) {
+    const both: [number, number] = [Math.min(xDomain[0], yDomain[0]), Math.max(xDomain[1], yDomain[1])];
+    xDomain = both;
+    yDomain = both;
+  }
+  return renderPlot({
+    ariaLabel: options.ariaLabel,
+    width: options.width ?? 300,
+    height: options.height ?? 280,
+    marginLeft: 48,
+    x: { domain: xDomain, label: options.xLabel, labelAnchor: 'center', labelArrow: 'none', ticks: 5 },
+    y: { domain: yDomain, label: options.yLabel, labelAnchor: 'center', labelArrow: 'none', ticks: 5 },
+    marks: [
+      Plot.frame({ strokeOpacity: 0.3 }),
+      options.identity ? Plot.line([[xDomain[0], xDomain[0]], [xDomain[1], xDomain[1]]], { strokeDasharray: '4,4', strokeOpacity: 0.4 }) : null,
+      dotsPath(points, { colour: options.colour, radius: options.radius ?? 2.2, opacity: 0.7 }),
+    ],
+  });
+}
+
+export interface RasterOptions {
+  xLabel: string;
+  yLabel: string;
+  ariaLabel: string;
+  href: string;
+  /** vertical lines (e.g. Q | K | V boundaries) in x units */
+  xRules?: number[];
+  xTicks?: number[];
+  className?: string;
+}
+
+/** Axes drawn around a PNG that covers the frame exactly (scatter rasters). */
+export function rasterChart(view: RasterView, options: RasterOptions): string {
+  const marginLeft = 52;
+  const marginRight = 12;
+  const marginTop = 10;
+  const marginBottom = 36;
+  return renderPlot({
+    ariaLabel: options.ariaLabel,
+    width: view.frame.width + marginLeft + marginRight,
+    height: view.frame.height + marginTop + marginBottom,
+    marginLeft, marginRight, marginTop, marginBottom,
+    x: { domain: view.xDomain, label: options.xLabel, labelAnchor: 'center', labelArrow: 'none', ticks: options.xTicks ?? 6 },
+    y: { domain: view.yDomain, label: options.yLabel, labelAnchor: 'center', labelArrow: 'none', ticks: 4, grid: true },
+    marks: [
+      Plot.ruleY([0], { strokeOpacity: 0.3 }),
+      frameImage(options.href, options.className),
+      options.xRules ? Plot.ruleX(options.xRules, { strokeOpacity: 0.5, strokeDasharray: '3,3' }) : null,
+      Plot.frame({ strokeOpacity: 0.3 }),
+    ],
+  });
+}
+
+export interface MatrixOptions {
+  ariaLabel: string;
+  href: string;
+  /** neurons per block (n_embd): the Q | K | V boundaries */
+  nEmbd: number;
+  size?: number;
+}
+
+/** The 3d × 3d similarity matrix as an image (row 0 at the top, as imshow), Q/K/V blocks outlined. */
+export function matrixChart(options: MatrixOptions): string {
+  const side = options.size ?? 300;
+  const margin = { marginLeft: 30, marginRight: 8, marginTop: 8, marginBottom: 30 };
+  const n = 3 * options.nEmbd;
+  const centres = [0.5, 1.5, 2.5].map((c) => c * options.nEmbd);
+  const boundaries = [options.nEmbd, 2 * options.nEmbd];
+  return renderPlot({
+    ariaLabel: options.ariaLabel,
+    width: side + margin.marginLeft + margin.marginRight,
+    height: side + margin.marginTop + margin.marginBottom,
+    ...margin,
+    x: { domain: [0, n], ticks: centres, tickFormat: (v: number) => 'QKV'[Math.floor(v / options.nEmbd)], tickSize: 0, label: null },
+    y: { domain: [n, 0], ticks: centres, tickFormat: (v: number) => 'QKV'[Math.floor(v / options.nEmbd)], tickSize: 0, label: null },
+    marks: [
+      frameImage(options.href, 'matrix'),
+      Plot.ruleX(boundaries, { stroke: 'currentColor', strokeWidth: 1 }),
+      Plot.ruleY(boundaries, { stroke: 'currentColor', strokeWidth: 1 }),
+      Plot.frame(),
+    ],
+  });
+}
+
+/** The colour scale of the similarity images, −0.4..0.4, as a labelled bar. */
+export function matrixLegend(): string {
+  const steps = legendSteps(32);
+  return renderPlot({
+    ariaLabel: 'Colour scale: blue for −0.4 and below, white for 0, red for 0.4 and above.',
+    width: 260,
+    height: 46,
+    marginLeft: 12, marginRight: 12, marginTop: 4, marginBottom: 28,
+    x: { domain: [-0.4, 0.4], ticks: [-0.4, -0.2, 0, 0.2, 0.4], label: 'Similarity (clipped to ±0.4)', labelAnchor: 'center', labelArrow: 'none' },
+    y: { axis: null },
+    marks: [Plot.rectY(steps, { x1: 'from', x2: 'to', y1: 0, y2: 1, fill: 'colour', insetLeft: -0.3 })],
+  });
+}
+
+export interface HeatmapOptions {
+  ariaLabel: string;
+  nHead: number;
+  /** e.g. "Q head" / "K head" */
+  rowLabel: string;
+  columnLabel: string;
+  /** shared colour domain, so panels compare */
+  max: number;
+  size?: number;
+}
+
+/**
+ * An n_head × n_head matrix of mean |similarity| between heads, white (0) to red (max). The
+ * cells are a tiny PNG inlined as a data URI (one pixel per cell, drawn pixelated): 144 cells
+ * as SVG rects would weigh ~10 kB per matrix, the PNG a few hundred bytes.
+ */
+export function heatmapChart(cells: HeadCell[], options: HeatmapOptions): string {
+  const side = options.size ?? 150;
+  const ticks = options.nHead <= 6 ? range(options.nHead) : [0, Math.floor(options.nHead / 2), options.nHead - 1];
+  return renderPlot({
+    ariaLabel: options.ariaLabel,
+    width: side + 40,
+    height: side + 36,
+    marginLeft: 32, marginRight: 8, marginTop: 4, marginBottom: 32,
+    x: { domain: [-0.5, options.nHead - 0.5], ticks, label: options.columnLabel, labelAnchor: 'center', labelArrow: 'none', tickSize: 0 },
+    y: { domain: [options.nHead - 0.5, -0.5], ticks, label: options.rowLabel, labelAnchor: 'center', labelArrow: 'none', tickSize: 0 },
+    marks: [frameImage(heatmapDataUri(cells, options.nHead, options.max), 'matrix'), Plot.frame({ strokeOpacity: 0.3 })],
+  });
+}
+
+const HEAT_LEVELS = 48;
+
+function heatmapDataUri(cells: HeadCell[], n: number, max: number): string {
+  const palette = Array.from({ length: HEAT_LEVELS }, (_, level) => {
+    const [r, g, b] = similarityColour((level / (HEAT_LEVELS - 1)) * max, [-max, max]);
+    return [r, g, b, 255] as const;
+  });
+  const indices = new Uint8Array(n * n);
+  for (const cell of cells) {
+    const t = Number.isFinite(cell.value) ? Math.min(1, Math.max(0, cell.value / max)) : 0;
+    indices[cell.row * n + cell.column] = Math.round(t * (HEAT_LEVELS - 1));
+  }
+  return `data:image/png;base64,${Buffer.from(encodeIndexedPng({ width: n, height: n, palette, indices })).toString('base64')}`;
+}
+
+export interface TrendOptions {
+  ariaLabel: string;
+  /** the layer to mark (pair pages) */
+  highlight?: number;
+  width?: number;
+  /** facet by pair (overview) or not (one pair) */
+  facetPairs: boolean;
+}
+
+const STATISTIC_LABELS = { sd: 'SD', meanAbs: 'mean |x|' } as const;
+const TREND_STYLES = {
+  target: { stroke: 'var(--c-target)', dash: undefined },
+  nontarget: { stroke: 'var(--c-nontarget)', dash: undefined },
+  shuffled: { stroke: 'var(--c-baseline)', dash: '5,3' },
+} as const;
+
+/** SD and mean |x| across layers, target vs comparison token vs shuffled baseline; small multiples by pair when asked. */
+export function trendChart(points: TrendPoint[], options: TrendOptions): string {
+  const data = points.map((p) => ({ ...p, statisticLabel: STATISTIC_LABELS[p.statistic] }));
+  const layers = [...new Set(points.map((p) => p.layer))].sort((a, b) => a - b);
+  const facet = options.facetPairs ? { fx: 'pair', fy: 'statisticLabel' } : { fx: 'statisticLabel' };
+  const lines = (['target', 'nontarget', 'shuffled'] as const).flatMap((condition) => {
+    const subset = data.filter((p) => p.condition === condition);
+    const style = TREND_STYLES[condition];
+    return [
+      Plot.lineY(subset, { x: 'layer', y: 'value', ...facet, stroke: style.stroke, strokeWidth: 1.6, strokeDasharray: style.dash }),
+      layers.length <= 16 ? Plot.dot(subset, { x: 'layer', y: 'value', ...facet, fill: style.stroke, r: 1.8 }) : null,
+    ];
+  });
+  const ticks = layers.length <= 6 ? layers : layers.filter((l) => l % Math.ceil(layers.length / 4) === 0);
+  return renderPlot({
+    ariaLabel: options.ariaLabel,
+    width: options.width ?? (options.facetPairs ? 720 : 520),
+    height: options.facetPairs ? 300 : 200,
+    marginLeft: 44,
+    marginRight: options.facetPairs ? 56 : 10,
+    x: { label: 'Layer', labelAnchor: 'center', labelArrow: 'none', ticks, tickFormat: 'd', domain: [layers[0], layers[layers.length - 1]] },
+    y: { label: null, grid: true, ticks: 4, zero: true },
+    fx: { label: null, ...(options.facetPairs ? { domain: ['QQ', 'KK', 'VV', 'QK', 'QV', 'KV'] } : {}) },
+    fy: { label: null },
+    marks: [
+      options.highlight !== undefined ? Plot.ruleX([options.highlight], { stroke: 'var(--c-highlight)', strokeWidth: 6, strokeOpacity: 0.35 }) : null,
+      Plot.frame({ strokeOpacity: 0.2 }),
+      ...lines,
+    ],
+  });
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}

@@ -1,0 +1,70 @@
+import { fileURLToPath } from 'node:url';
+import type { AstroIntegration } from 'astro';
+import { isAtlasError } from '../analysis/errors.ts';
+import { parseDemo, prepareAnalyses, type DemoOptions, type PreparedAnalysis } from './analyses.ts';
+
+/**
+ * The Astro integration of qkv-atlas: before pages are built, it runs the analysis of every
+ * sentence set (or finds it in `.cache/analysis/`), then hands the output folders to the
+ * pages through the virtual module `virtual:qkv-atlas/analyses`. Pages read those folders
+ * through src/analysis/report and never run the model themselves.
+ */
+
+export interface QkvAtlasOptions {
+  /** folders of set files, relative to the project root (default: content/sets) */
+  sets?: string[];
+  /** build every set with a random model the project writes (QKV_ATLAS_DEMO: "1", "tiny", "gpt2", "gpt2:SEED") */
+  demo?: string;
+}
+
+export interface SiteAnalyses {
+  analyses: { name: string; dir: string }[];
+  demo: DemoOptions | null;
+}
+
+const VIRTUAL_ID = 'virtual:qkv-atlas/analyses';
+const RESOLVED_ID = `\0${VIRTUAL_ID}`;
+
+export default function qkvAtlas(options: QkvAtlasOptions = {}): AstroIntegration {
+  let site: SiteAnalyses = { analyses: [], demo: null };
+  return {
+    name: 'qkv-atlas',
+    hooks: {
+      'astro:config:setup': async ({ config, command, logger, updateConfig, addWatchFile }) => {
+        const root = fileURLToPath(config.root);
+        const demo = parseDemo(options.demo);
+        const setDirs = options.sets && options.sets.length > 0 ? options.sets : ['content/sets'];
+        if (command === 'build' || command === 'dev') {
+          if (demo) logger.info(`demo build: every set is analysed with a random GPT-2 (${demo.config}, seed ${demo.seed}), not the model it names`);
+          let prepared: PreparedAnalysis[];
+          try {
+            prepared = await prepareAnalyses({ root, setDirs, demo, logger });
+          } catch (error) {
+            if (!isAtlasError(error)) throw error;
+            // one clear message (what, where, what to do), without a stack trace from inside the analysis
+            const failure = new Error(`qkv-atlas: the analysis could not run, so the site cannot be built.\n${error.message}\n` +
+              '  (a set file\'s "model:" may also name a local model folder)\n' +
+              '  (to build the whole site offline from a random model instead: QKV_ATLAS_DEMO=1 astro build, or npm run build:demo)');
+            failure.stack = failure.message;
+            throw failure;
+          }
+          for (const entry of prepared) addWatchFile(entry.setFile);
+          site = { analyses: prepared.map(({ name, dir }) => ({ name, dir })), demo };
+          logger.info(`${prepared.length} set${prepared.length === 1 ? '' : 's'} ready: ${prepared.map((p) => p.name).join(', ')}; rendering pages`);
+        }
+        updateConfig({
+          vite: {
+            plugins: [{
+              name: 'qkv-atlas:analyses',
+              resolveId: (id: string) => (id === VIRTUAL_ID ? RESOLVED_ID : undefined),
+              load: (id: string) => (id === RESOLVED_ID ? `export default ${JSON.stringify(site)};` : undefined),
+            }],
+          },
+        });
+      },
+      'astro:build:done': ({ pages, logger }) => {
+        logger.info(`${pages.length} pages written`);
+      },
+    },
+  };
+}
