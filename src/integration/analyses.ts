@@ -6,6 +6,7 @@ import { writeRandomModel, RANDOM_CONFIGS, type RandomConfigName } from '../anal
 import { resolveModel } from '../analysis/model/resolve.ts';
 import { loadSetFile } from '../analysis/sentences/set-file.ts';
 import { AtlasError } from '../analysis/errors.ts';
+import { withLock } from '../analysis/io/lock.ts';
 import { analysisCodeVersion, analysisKey, localModelRevision } from './cache-key.ts';
 
 /**
@@ -114,22 +115,25 @@ async function prepareOne(setFile: string, { root, logger, codeVersion, demoMode
   const setCacheDir = join(root, '.cache', 'analysis', set.name);
   const dir = join(setCacheDir, key);
 
-  if (existsSync(join(dir, 'manifest.json'))) {
-    logger.info(`${set.name}: analysis cached (${relativeTo(root, dir)}), the model is not run`);
-    return { name: set.name, setFile, dir, cached: true };
-  }
-  logger.info(`${set.name}: analysing ${set.sentences.length} sentences with ${relativeTo(root, resolved.id)}${resolved.revision ? `@${resolved.revision.slice(0, 10)}` : ''}`);
-  const started = performance.now();
-  await analyze({
-    setFile,
-    model: resolved.source === 'local' ? portablePath(resolved.dir) : resolved.id,
-    revision: resolved.revision ?? undefined,
-    out: dir,
-    log: (line) => logger.info(`${set.name}: ${line}`),
-  });
-  logger.info(`${set.name}: analysis done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  prune(setCacheDir, key);
-  return { name: set.name, setFile, dir, cached: false };
+  // one build at a time analyses a set; a build that waited finds the other's result in the cache
+  return withLock(join(setCacheDir, '.lock'), async () => {
+    if (existsSync(join(dir, 'manifest.json'))) {
+      logger.info(`${set.name}: analysis cached (${relativeTo(root, dir)}), the model is not run`);
+      return { name: set.name, setFile, dir, cached: true };
+    }
+    logger.info(`${set.name}: analysing ${set.sentences.length} sentences with ${relativeTo(root, resolved.id)}${resolved.revision ? `@${resolved.revision.slice(0, 10)}` : ''}`);
+    const started = performance.now();
+    await analyze({
+      setFile,
+      model: resolved.source === 'local' ? portablePath(resolved.dir) : resolved.id,
+      revision: resolved.revision ?? undefined,
+      out: dir,
+      log: (line) => logger.info(`${set.name}: ${line}`),
+    });
+    logger.info(`${set.name}: analysis done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    prune(setCacheDir, key);
+    return { name: set.name, setFile, dir, cached: false };
+  }, { onWait: (pid) => logger.info(`${set.name}: waiting for another build (pid ${pid}) that is analysing this set`) });
 }
 
 /** Keeps the newest few analyses of a set (a switch back and forth stays cheap), removes older ones. */
