@@ -9,6 +9,7 @@ import qkvAtlas from './src/integration/index.ts';
  *   SITE_BASE         the path it is served under, e.g. /qkv-atlas/ for a GitHub project page
  *   QKV_ATLAS_DEMO    1 (or tiny, gpt2, gpt2:SEED): build from a random model, offline
  *   QKV_ATLAS_SETS    folders of set files, separated by ":" (default content/sets)
+ *   QKV_ATLAS_CACHE_DIR  the folder of cached analyses (default .cache/analysis)
  */
 const base = normaliseBase(process.env.SITE_BASE);
 
@@ -22,6 +23,7 @@ export default defineConfig({
     qkvAtlas({
       demo: process.env.QKV_ATLAS_DEMO,
       sets: process.env.QKV_ATLAS_SETS ? process.env.QKV_ATLAS_SETS.split(delimiter).filter(Boolean) : undefined,
+      cacheDir: process.env.QKV_ATLAS_CACHE_DIR || undefined,
     }),
   ],
 });

@@ -11,8 +11,8 @@ import { analysisCodeVersion, analysisKey, localModelRevision } from './cache-ke
 
 /**
  * Runs (or finds in the cache) the analysis of every sentence set: the build-time half of
- * the site. Results live in `.cache/analysis/{set}/{key}/`; a folder with a manifest is a
- * complete analysis (analyze writes it last).
+ * the site. Results live in `.cache/analysis/{set}/{key}/` (or under the folder that
+ * `cacheDir` names); a folder with a manifest is a complete analysis (analyze writes it last).
  */
 
 export interface Logger {
@@ -31,7 +31,11 @@ export interface PrepareOptions {
   setDirs: string[];
   demo: DemoOptions | null;
   logger: Logger;
+  /** the folder of cached analyses, relative to root (default `.cache/analysis`) */
+  cacheDir?: string;
 }
+
+export const DEFAULT_CACHE_DIR = join('.cache', 'analysis');
 
 export interface PreparedAnalysis {
   name: string;
@@ -39,6 +43,9 @@ export interface PreparedAnalysis {
   dir: string;
   cached: boolean;
 }
+
+/** Top-level URL segments of the site's own pages, which no set may take. */
+export const RESERVED_NAMES = ['compare', 'methods'] as const;
 
 const ANALYSIS_DIR = fileURLToPath(new URL('../analysis/', import.meta.url));
 const KEEP_PER_SET = 2;
@@ -77,9 +84,10 @@ export async function prepareAnalyses(options: PrepareOptions): Promise<Prepared
   const demoModel = options.demo ? await demoModelDir(root, options.demo, logger) : null;
   const prepared: PreparedAnalysis[] = [];
   const names = new Map<string, string>();
+  const cacheDir = resolve(root, options.cacheDir ?? DEFAULT_CACHE_DIR);
 
   for (const setFile of setFiles) {
-    prepared.push(await prepareOne(setFile, { root, logger, codeVersion, demoModel, names }));
+    prepared.push(await prepareOne(setFile, { root, logger, codeVersion, demoModel, names, cacheDir }));
   }
   return prepared;
 }
@@ -90,10 +98,15 @@ interface Context {
   codeVersion: string;
   demoModel: string | null;
   names: Map<string, string>;
+  cacheDir: string;
 }
 
-async function prepareOne(setFile: string, { root, logger, codeVersion, demoModel, names }: Context): Promise<PreparedAnalysis> {
+async function prepareOne(setFile: string, { root, logger, codeVersion, demoModel, names, cacheDir }: Context): Promise<PreparedAnalysis> {
   const { set } = loadSetFile(setFile);
+  if ((RESERVED_NAMES as readonly string[]).includes(set.name)) {
+    throw new AtlasError(`A sentence set is named "${set.name}", which the site uses for its own pages (/${set.name}/).`, setFile,
+      `rename the file (the file name is the URL); ${RESERVED_NAMES.join(', ')} are taken.`);
+  }
   const earlier = names.get(set.name);
   if (earlier) {
     throw new AtlasError(`Two sentence sets are named "${set.name}": their pages would collide.`, `${earlier} and ${setFile}`,
@@ -112,7 +125,7 @@ async function prepareOne(setFile: string, { root, logger, codeVersion, demoMode
   });
   const modelRevision = resolved.revision ?? `local:${localModelRevision(resolved.files.config, resolved.files.weightsRealPath)}`;
   const key = analysisKey({ setHash: set.hash, modelId: resolved.id, modelRevision, codeVersion });
-  const setCacheDir = join(root, '.cache', 'analysis', set.name);
+  const setCacheDir = join(cacheDir, set.name);
   const dir = join(setCacheDir, key);
 
   // one build at a time analyses a set; a build that waited finds the other's result in the cache

@@ -15,6 +15,8 @@ export interface QkvAtlasOptions {
   sets?: string[];
   /** build every set with a random model the project writes (QKV_ATLAS_DEMO: "1", "tiny", "gpt2", "gpt2:SEED") */
   demo?: string;
+  /** the folder of cached analyses, relative to the project root (QKV_ATLAS_CACHE_DIR; default .cache/analysis) */
+  cacheDir?: string;
 }
 
 export interface SiteAnalyses {
@@ -38,7 +40,7 @@ export default function qkvAtlas(options: QkvAtlasOptions = {}): AstroIntegratio
           if (demo) logger.info(`demo build: every set is analysed with a random GPT-2 (${demo.config}, seed ${demo.seed}), not the model it names`);
           let prepared: PreparedAnalysis[];
           try {
-            prepared = await prepareAnalyses({ root, setDirs, demo, logger });
+            prepared = await prepareAnalyses({ root, setDirs, demo, logger, cacheDir: options.cacheDir || undefined });
           } catch (error) {
             if (!isAtlasError(error)) throw error;
             // one clear message (what, where, what to do), without a stack trace from inside the analysis

@@ -103,6 +103,58 @@ describe('the demo site', () => {
     // tiny demo model: 4 layers × (1 + 6) pages for the lecture's set, 2 × 7 for the escape set
     expect(paths.filter((p) => /^her\/layer-\d+\/$/.test(p))).toHaveLength(4);
     expect(paths.filter((p) => /^her\/layer-\d+\/[a-z]{2}\/$/.test(p))).toHaveLength(24);
+    // a set that lists its layers (0, 2, 3) has pages for those alone
+    expect(paths.filter((p) => /^after\/layer-\d+\/$/.test(p)).sort()).toEqual(['after/layer-0/', 'after/layer-2/', 'after/layer-3/']);
+    expect(paths.filter((p) => /^after\/layer-\d+\/[a-z]{2}\/$/.test(p))).toHaveLength(18);
+    // every set shares the demo model: each unordered pair once, names in alphabetical order
+    expect(paths.filter((p) => p.startsWith('compare/')).sort()).toEqual([
+      'compare/after/escape/', 'compare/after/her/', 'compare/after/him/', 'compare/escape/her/', 'compare/escape/him/', 'compare/her/him/',
+    ]);
+  });
+
+  it('skips the layers a set leaves out, and names its comparison token', async () => {
+    const page = await browser.newPage();
+    await page.goto(url('after/layer-2/'));
+    expect(await page.locator('a[rel="prev"]').first().getAttribute('href')).toBe(`${BASE}after/layer-0/`);
+    expect(await page.locator('a[rel="next"]').first().getAttribute('href')).toBe(`${BASE}after/layer-3/`);
+    await page.goto(url('after/layer-0/qq/'));
+    expect(await page.locator('a[rel="next"]').first().getAttribute('href')).toBe(`${BASE}after/layer-2/qq/`);
+    expect(await page.locator('a[rel="prev"]').count()).toBe(0);
+    await page.goto(url('after/'));
+    const main = await page.locator('main').textContent();
+    expect(main).toContain('compared with the token after it');
+    expect(main).not.toContain('before it');
+    expect(await page.locator('#layer-pair-table tbody tr th').allTextContents()).toEqual(['Layer 0', 'Layer 2', 'Layer 3']);
+    expect(await page.locator('#layer-pair-table a[href*="layer-1/"]').count()).toBe(0);
+    // the overview's trends run over the analysed layers only: their x ticks are 0, 2, 3
+    const ticks = await page.locator('#trends-cosine svg text').allTextContents();
+    expect(ticks).toEqual(expect.arrayContaining(['0', '2', '3']));
+    expect(ticks).not.toContain('1');
+    await page.goto(url('her/'));
+    expect(await page.locator('main').textContent()).toContain('compared with the token before it');
+    await page.goto(url(''));
+    expect(await page.locator('main').textContent()).toContain('the token after it');
+    await page.close();
+  });
+
+  it('compares two sets: links from / and both overviews, both sets in every figure', async () => {
+    for (const from of ['', 'her/', 'him/']) expect(pages.get(url(from))!.links, from).toContain(url('compare/her/him/'));
+    const compare = pages.get(url('compare/her/him/'))!;
+    const ids = compare.figures.map((f) => f.id);
+    for (const metric of ['cosine', 'correlation']) {
+      for (const pair of ['qq', 'kk', 'vv', 'qk', 'qv', 'kv']) expect(ids).toContain(`distributions-${pair}-${metric}`);
+      expect(compare.ids.has(`distances-${metric}`)).toBe(true);
+    }
+    // one panel per common layer
+    expect(compare.figures.find((f) => f.id === 'distributions-qq-cosine')!.svgs).toBe(4);
+    expect(pages.get(url('compare/after/escape/'))!.figures.find((f) => f.id === 'distributions-qq-cosine')!.svgs).toBe(1);
+    const page = await browser.newPage();
+    await page.goto(url('compare/her/him/'));
+    expect(await page.locator('#distances-cosine tbody tr').count()).toBe(4);
+    expect(await page.locator('#distances-cosine tbody td').count()).toBe(24);
+    expect(await page.locator('#distributions-qq-cosine figcaption').textContent()).toContain('100-bin histograms');
+    expect(await page.locator('#distributions-qq-cosine .legend').textContent()).toMatch(/her: target token[\s\S]*him: target token[\s\S]*shuffled baseline/);
+    await page.close();
   });
 
   it('serves every page with 200 and no console errors', () => {
@@ -169,6 +221,28 @@ describe('the demo site', () => {
     expect(await page.locator('main script, main img, ol.sentences b').count()).toBe(0);
     await page.goto(url('escape/layer-0/'));
     expect(await page.locator('body').textContent()).toContain('<script>alert(1)</script> I saw her today.');
+    const title = 'Escaping <b>test</b> & "quotes"';
+    for (const path of ['escape/', 'escape/layer-0/', 'escape/layer-1/qk/', 'escape/data/', 'compare/escape/her/', 'compare/after/escape/']) {
+      await page.goto(url(path));
+      // the title and the og tags carry the set's title as text
+      expect(await page.title(), path).toContain(title);
+      expect(await page.locator('meta[property="og:title"]').getAttribute('content'), path).toContain(title);
+      expect(await page.locator('head title').count(), path).toBe(1);
+      expect(await page.locator('main script, main img, main b, main iframe, svg script, svg foreignObject').count(), path).toBe(0);
+    }
+    // on the comparison page: the heading, the facts and every figure's text alternative (SVG)
+    await page.goto(url('compare/escape/her/'));
+    expect(await page.locator('h1').textContent()).toContain(title);
+    expect(await page.locator('#the-sets').textContent()).toContain(title);
+    const labels = await page.locator('svg.plot').evaluateAll((svgs) => svgs.map((svg) => svg.getAttribute('aria-label') ?? ''));
+    expect(labels.length).toBeGreaterThan(10);
+    for (const label of labels) expect(label).toContain(`(${title})`);
+    const svgText = await page.locator('svg.plot').evaluateAll((svgs) => svgs.map((svg) => svg.textContent ?? '').join(' '));
+    expect(svgText).not.toMatch(/<|>/);
+    // in the markup, outside quoted attribute values (where "<" is plain text), no tag of the set's text
+    const raw = (await (await fetch(url('compare/escape/her/'))).text()).replace(/="[^"]*"/g, '=""');
+    expect(raw).not.toContain('<b>test</b>');
+    expect(raw).toContain('&lt;b&gt;test&lt;/b&gt;');
     expect(dialogs).toEqual([]);
     await page.close();
   });
@@ -195,6 +269,28 @@ describe('the demo site', () => {
     await context.close();
   });
 
+  it('escapes every text cell of every CSV that a spreadsheet would read as a formula', async () => {
+    const csvs = [...resources.keys()].filter((address) => address.endsWith('.csv'));
+    expect(csvs.length).toBeGreaterThan(10);
+    for (const address of csvs) {
+      const text = await (await fetch(address)).text();
+      for (const line of text.split('\r\n').filter(Boolean)) {
+        for (const cell of line.match(/("(?:[^"]|"")*"|[^,]*)(?=,|$)/g) ?? []) {
+          const bare = cell.replace(/^"|"$/g, '');
+          if (bare === '' || Number.isFinite(Number(bare))) continue;
+          expect(bare, `${address}: ${line}`).not.toMatch(/^[=+\-@\t\r]/);
+        }
+      }
+    }
+  });
+
+  it('publishes the manifest without the run timings', async () => {
+    const manifest = await (await fetch(url('escape/data/manifest.json'))).json() as Record<string, unknown>;
+    expect(manifest.schema).toBe(1);
+    expect(manifest).not.toHaveProperty('seconds');
+    expect((manifest.set as { title: string }).title).toBe('Escaping <b>test</b> & "quotes"');
+  });
+
   it('serves tidy CSV with formula cells escaped', async () => {
     const csv = await (await fetch(url('her/data/layer-0.csv'))).text();
     const [header, first] = csv.split('\r\n');
@@ -212,6 +308,7 @@ describe('screenshots and accessibility', () => {
     { name: 'set-overview', path: 'her/' },
     { name: 'layer', path: 'her/layer-2/' },
     { name: 'pair', path: 'her/layer-2/qk/' },
+    { name: 'compare', path: 'compare/her/him/' },
   ];
 
   for (const { name, path } of cases) {

@@ -1,4 +1,4 @@
-import { METRICS, type Metric } from '../format.ts';
+import { METRICS, PAIR_TYPES, type Metric, type PairType } from '../format.ts';
 
 /**
  * Figure and section ids: a public contract. Course materials link to
@@ -10,12 +10,17 @@ export type Side = 'target' | 'nontarget';
 export type Group = 'within' | 'across';
 
 export const anchors = {
+  // the list of sets: /
+  home: {
+    compare: 'compare-sets',
+  },
   // the set's overview: /{set}/
   overview: {
     computed: 'what-is-computed',
     sentences: 'sentences',
     trends: (metric: Metric) => `trends-${metric}`,
     layerPairTable: 'layer-pair-table',
+    compare: 'compare-with',
   },
   // one layer: /{set}/layer-{L}/
   layer: {
@@ -36,6 +41,12 @@ export const anchors = {
     comparisons: 'comparisons',
     headMatrix: (metric: Metric) => `head-matrix-${metric}`,
     acrossLayers: (metric: Metric) => `across-layers-${metric}`,
+  },
+  // two sets side by side: /compare/{a}/{b}/
+  compare: {
+    sets: 'the-sets',
+    distances: (metric: Metric) => `distances-${metric}`,
+    distributions: (pair: PairType, metric: Metric) => `distributions-${pair.toLowerCase()}-${metric}`,
   },
   // /methods/
   methods: {
@@ -58,11 +69,12 @@ export const anchors = {
 } as const;
 
 /** Every id of each page kind, expanded: what docs/anchors.md must list. */
-export function allAnchors(): Record<'overview' | 'layer' | 'pair' | 'methods' | 'data', string[]> {
+export function allAnchors(): Record<'home' | 'overview' | 'layer' | 'pair' | 'compare' | 'methods' | 'data', string[]> {
   const sides: Side[] = ['target', 'nontarget'];
   const groups: Group[] = ['within', 'across'];
   return {
-    overview: [anchors.overview.computed, anchors.overview.sentences, ...METRICS.map(anchors.overview.trends), anchors.overview.layerPairTable],
+    home: Object.values(anchors.home),
+    overview: [anchors.overview.computed, anchors.overview.sentences, ...METRICS.map(anchors.overview.trends), anchors.overview.layerPairTable, anchors.overview.compare],
     layer: [
       anchors.layer.exampleQ, anchors.layer.exampleK, anchors.layer.exampleNeurons,
       ...METRICS.map(anchors.layer.similarityMatrix),
@@ -73,6 +85,10 @@ export function allAnchors(): Record<'overview' | 'layer' | 'pair' | 'methods' |
     pair: [
       ...METRICS.map(anchors.pair.histogram), anchors.pair.statistics, anchors.pair.comparisons,
       ...METRICS.map(anchors.pair.headMatrix), ...METRICS.map(anchors.pair.acrossLayers),
+    ],
+    compare: [
+      anchors.compare.sets, ...METRICS.map(anchors.compare.distances),
+      ...METRICS.flatMap((metric) => PAIR_TYPES.map((pair) => anchors.compare.distributions(pair, metric))),
     ],
     methods: Object.values(anchors.methods),
     data: Object.values(anchors.data),

@@ -1,4 +1,4 @@
-import { CONDITIONS, METRICS, PAIR_TYPES, type LayerStats, type Summary } from '../format.ts';
+import { CONDITIONS, METRICS, PAIR_TYPES, type LayerStats, type Manifest, type Summary } from '../format.ts';
 import { toCsv, type CsvValue } from './csv.ts';
 import type { Analysis } from './load.ts';
 
@@ -88,9 +88,21 @@ export function summaryCsv(analysis: Analysis): string {
   return toCsv(TIDY_HEADER, rows());
 }
 
+/**
+ * The manifest as the site publishes it: the analysis output's manifest.json without
+ * `seconds`. Those are the wall-clock timings of the run that computed the analysis; they
+ * differ from one run to the next, so publishing them would make two builds from the same
+ * inputs differ (and they say nothing about the statistics). Everything else is kept, in the
+ * same layout as `qkv-atlas analyze` writes it.
+ */
+export function publishedManifest(manifest: Manifest): string {
+  const { seconds: _timings, ...published } = manifest;
+  return JSON.stringify(published, null, 1) + '\n';
+}
+
 export function downloads(analysis: Analysis): Download[] {
   const files: Download[] = [
-    { file: 'manifest.json', kind: 'json', layer: null, description: 'the model, the set, every sentence with its token ids and the target and comparison positions', bytes: () => analysis.file('manifest.json') },
+    { file: 'manifest.json', kind: 'json', layer: null, description: 'the model, the set, every sentence with its token ids and the target and comparison positions (the analysis output\'s manifest without its run timings)', bytes: () => new TextEncoder().encode(publishedManifest(analysis.manifest)) },
     { file: 'summary.csv', kind: 'csv', layer: null, description: 'statistics and comparisons of every layer (tidy: one row per statistic)', bytes: () => new TextEncoder().encode(summaryCsv(analysis)) },
   ];
   for (const layer of analysis.layers) {

@@ -20,6 +20,8 @@ export interface SeriesStyle {
   label: string;
   colour: string;
   dash: 'solid' | 'dashed' | 'dotted';
+  /** stroke opacity, for curves drawn faint (1 when absent) */
+  opacity?: number;
 }
 
 export const PAIR_COLOURS: Record<PairType, string> = {

@@ -57,3 +57,19 @@ export function formatCount(value: number): string {
 export function showToken(token: string): string {
   return token.replace(/^ /, '\u2423');
 }
+
+const COUNT_WORDS = ['', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
+
+/**
+ * The comparison token in words, from the set's `compare` as the manifest records it
+ * ("previous", "next", or a signed offset such as "-2", "+1"): "the token before it",
+ * "the token after it", "the token two before it", "the token three after it".
+ */
+export function comparisonWords(compare: string): string {
+  const offset = compare === 'previous' ? -1 : compare === 'next' ? 1 : /^[+-]?\d+$/.test(compare.trim()) ? Number(compare) : NaN;
+  if (!Number.isSafeInteger(offset) || offset === 0) return `the comparison token (${compare})`;
+  const side = offset < 0 ? 'before' : 'after';
+  const distance = Math.abs(offset);
+  if (distance === 1) return `the token ${side} it`;
+  return `the token ${COUNT_WORDS[distance] ?? String(distance)} ${side} it`;
+}

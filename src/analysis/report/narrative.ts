@@ -1,5 +1,6 @@
 import type { LayerStats, Metric, MetricStats, PairType, Summary } from '../format.ts';
 import { PAIR_TYPES } from '../format.ts';
+import type { SetDistanceCell } from './compare.ts';
 import { ACROSS_PAIRS, WITHIN_PAIRS, formatNumber, formatRatio, metricLabel, metricPlural } from './labels.ts';
 
 /**
@@ -168,4 +169,84 @@ export function trendSentence(pair: PairType, metric: Metric, points: { layer: n
   const widest = finite.reduce((a, b) => (b.target > a.target ? b : a));
   const widerCount = finite.filter((p) => compareSpread(p.target, p.nontarget)?.word === 'wider').length;
   return `${pair} (${metricLabel(metric)}): the target's SD peaks at layer ${widest.layer} (${formatNumber(widest.target)}); it is wider than at the comparison token in ${widerCount} of ${finite.length} layers.`;
+}
+
+/** Names of the two sets of a comparison, as the sentences quote them. */
+export interface SetLabels {
+  a: string;
+  b: string;
+}
+
+function quoted(name: string): string {
+  return `\u201c${name}\u201d`;
+}
+
+function layerList(layers: readonly number[]): string {
+  return `${layers.length === 1 ? 'layer' : 'layers'} ${joinWords(layers.map(String))}`;
+}
+
+/**
+ * Sentences about two sets over all their common layers and pair types, in one metric: in how
+ * many cases set a's target distribution is wider, narrower or about as wide as set b's, and
+ * where the two differ most (by the KS distance of their histograms).
+ */
+export function setComparisonNarrative(metric: Metric, labels: SetLabels, cells: readonly SetDistanceCell[]): string[] {
+  const [a, b] = [quoted(labels.a), quoted(labels.b)];
+  const compared = cells.filter((cell) => cell.spread !== null);
+  const layers = [...new Set(cells.map((cell) => cell.layer))];
+  const what = `the target's ${metricPlural(metric)}`;
+  if (compared.length === 0) return [`No ${metricPlural(metric)} of the target token are defined in both sets.`];
+  const sentences: string[] = [];
+  const count = (word: SpreadWord) => compared.filter((cell) => cell.spread!.word === word).length;
+  const [wider, narrower, same] = [count('wider'), count('narrower'), count('about the same')];
+  const scope = `Over ${layers.length === 1 ? `layer ${layers[0]}` : `the ${layers.length} common layers`} and the ${new Set(cells.map((c) => c.pair)).size} pair types`;
+  if (wider === compared.length) {
+    sentences.push(`${scope}, ${what} are wider in ${a} than in ${b} in all ${compared.length} cases.`);
+  } else if (narrower === compared.length) {
+    sentences.push(`${scope}, ${what} are narrower in ${a} than in ${b} in all ${compared.length} cases.`);
+  } else if (same === compared.length) {
+    sentences.push(`${scope}, ${what} are about as wide in ${a} as in ${b} in all ${compared.length} cases (SD ratio within ±${Math.round(SAME_SPREAD * 100)}%).`);
+  } else {
+    const parts = [
+      wider > 0 ? `wider in ${a} than in ${b} in ${wider}` : '',
+      narrower > 0 ? `narrower in ${narrower}` : '',
+      same > 0 ? `about as wide (SD ratio within ±${Math.round(SAME_SPREAD * 100)}%) in ${same}` : '',
+    ].filter(Boolean);
+    if (wider === 0) parts[0] = parts[0].replace(/^narrower in/, `narrower in ${a} than in ${b} in`);
+    sentences.push(`${scope}, of ${compared.length} cases ${what} are ${joinWords(parts)}.`);
+  }
+  const measured = cells.filter((cell) => Number.isFinite(cell.ks));
+  if (measured.length >= 2) {
+    const most = measured.reduce((x, y) => (y.ks > x.ks ? y : x));
+    const least = measured.reduce((x, y) => (y.ks < x.ks ? y : x));
+    sentences.push(`The two sets differ most for ${most.pair} at layer ${most.layer} (Kolmogorov–Smirnov distance ${formatNumber(most.ks)}, Wasserstein distance ${formatNumber(most.wasserstein)}; SD ${formatNumber(most.sdA)} in ${a}, ${formatNumber(most.sdB)} in ${b}) and least for ${least.pair} at layer ${least.layer} (KS ${formatNumber(least.ks)}).`);
+  }
+  return sentences;
+}
+
+/**
+ * Sentences about one pair type across the common layers: at which layers set a's target
+ * distribution is wider, narrower or about as wide as set b's, and where their distance peaks.
+ */
+export function pairComparisonNarrative(pair: PairType, metric: Metric, labels: SetLabels, cells: readonly SetDistanceCell[]): string[] {
+  const [a, b] = [quoted(labels.a), quoted(labels.b)];
+  const compared = cells.filter((cell) => cell.spread !== null);
+  if (compared.length === 0) return [];
+  const at = (word: SpreadWord) => compared.filter((cell) => cell.spread!.word === word).map((cell) => cell.layer);
+  const groups: [string, string, number[]][] = [
+    ['wider', ` than in ${b}`, at('wider')],
+    ['narrower', ` than in ${b}`, at('narrower')],
+    ['about as wide', ` as in ${b}`, at('about the same')],
+  ];
+  const parts = groups.filter(([, , layers]) => layers.length > 0)
+    .map(([word, than, layers], i) => `${word}${i === 0 ? than : ''} at ${layerList(layers)}`);
+  const sentences = [`The target's ${pair} ${metricPlural(metric)} in ${a} are ${joinWords(parts)}.`];
+  const measured = cells.filter((cell) => Number.isFinite(cell.ks));
+  if (measured.length === 1) {
+    sentences.push(`The distance between the two distributions: Kolmogorov–Smirnov ${formatNumber(measured[0].ks)}, Wasserstein ${formatNumber(measured[0].wasserstein)}.`);
+  } else if (measured.length >= 2) {
+    const most = measured.reduce((x, y) => (y.ks > x.ks ? y : x));
+    sentences.push(`Their distance is largest at layer ${most.layer} (Kolmogorov–Smirnov ${formatNumber(most.ks)}, Wasserstein ${formatNumber(most.wasserstein)}).`);
+  }
+  return sentences;
 }

@@ -12,4 +12,6 @@ export const paths = {
   layer: (set: string, layer: number) => `${set}/layer-${layer}/`,
   pair: (set: string, layer: number, pair: PairType) => `${set}/layer-${layer}/${pairSlug(pair)}/`,
   image: (set: string, layer: number, image: string) => `${set}/layer-${layer}/${image}.png`,
+  /** two sets side by side; `a` is the name that comes first alphabetically */
+  compare: (a: string, b: string) => `compare/${a}/${b}/`,
 };

@@ -18,6 +18,8 @@ export interface SetCard {
   compare: string;
   sentences: number;
   layers: number[];
+  /** the model's number of layers (a set may analyse only some) */
+  nLayer: number;
   nHead: number;
   nEmbd: number;
   href: string;
@@ -35,6 +37,7 @@ export function setCard(analysis: Analysis): SetCard {
     compare: manifest.set.compare,
     sentences: manifest.sentences.length,
     layers: manifest.layers,
+    nLayer: manifest.model.n_layer,
     nHead: manifest.model.n_head,
     nEmbd: manifest.model.n_embd,
     href: paths.set(analysis.name),

@@ -29,6 +29,7 @@ export function densityChart(data: HistogramData, options: DensityOptions): stri
       Plot.ruleY([0]),
       ...data.styles.map((style) => Plot.lineY(data.points.filter((p) => p.series === style.key), {
         x: 'x', y: 'y', stroke: style.colour, strokeWidth: style.dash === 'solid' ? 1.8 : 1.5, strokeDasharray: DASH[style.dash],
+        strokeOpacity: style.opacity,
       })),
     ],
   });
@@ -226,7 +227,8 @@ export function trendChart(points: TrendPoint[], options: TrendOptions): string 
       layers.length <= 16 ? Plot.dot(subset, { x: 'layer', y: 'value', ...facet, fill: style.stroke, r: 1.8 }) : null,
     ];
   });
-  const ticks = layers.length <= 6 ? layers : layers.filter((l) => l % Math.ceil(layers.length / 4) === 0);
+  // every analysed layer when few; else every k-th of them (a set may analyse layers with gaps)
+  const ticks = layers.length <= 6 ? layers : layers.filter((_, i) => i % Math.ceil(layers.length / 4) === 0);
   return renderPlot({
     ariaLabel: options.ariaLabel,
     width: options.width ?? (options.facetPairs ? 720 : 520),

@@ -36,9 +36,15 @@ export function renderPlot(options: RenderOptions): string {
     labelled.removeAttribute('aria-hidden');
   }
   svg.setAttribute('role', 'img');
-  svg.setAttribute('aria-label', ariaLabel);
+  svg.removeAttribute('aria-label');
   svg.removeAttribute('font-family');
-  return leanSvg(svg.outerHTML);
+  // the text alternative may hold a set's own text: written here with every character that
+  // matters in an attribute escaped (the DOM's serialiser leaves "&" as is)
+  return leanSvg(svg.outerHTML).replace(/^<svg\b/, `<svg aria-label="${escapeAttribute(ariaLabel)}"`);
+}
+
+export function escapeAttribute(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 }
 
 const GEOMETRY = /\s(d|transform|x|y|x1|x2|y1|y2|cx|cy|r|width|height|points|viewBox)="([^"]*)"/g;
