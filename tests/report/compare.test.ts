@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAnalysis, type Analysis } from '../../src/analysis/report/load.ts';
 import {
-  comparablePairs, commonLayers, compareHistogram, distanceTable, histogramDistance, pairsOf, setDistance, sharesModel,
+  comparablePairs, commonLayers, compareQuantiles, distanceTable, histogramDistance, pairsOf, setDistance, sharesModel,
 } from '../../src/analysis/report/compare.ts';
 import { pairComparisonNarrative, setComparisonNarrative } from '../../src/analysis/report/narrative.ts';
 import { comparisonWords } from '../../src/analysis/report/labels.ts';
@@ -120,14 +120,17 @@ describe('which sets are compared', () => {
     expect(rows[0].cells[1]).toMatchObject({ pair: 'KK', wider: null, ks: 0 });
   });
 
-  it('draws both targets and both baselines, the baselines faint, without the empty tails', () => {
-    const data = compareHistogram(analyses.alpha.stats(1), analyses.zeta.stats(1), 'cosine', 'QQ', { a: 'alpha', b: 'zeta' });
-    expect(data.styles.map((s) => s.key)).toEqual(['a-target', 'b-target', 'a-shuffled', 'b-shuffled']);
-    expect(data.styles.filter((s) => s.opacity !== undefined).map((s) => s.key)).toEqual(['a-shuffled', 'b-shuffled']);
-    const perSeries = data.points.filter((p) => p.series === 'a-target').length;
-    expect(perSeries).toBeLessThanOrEqual(100);
-    expect(data.points).toHaveLength(4 * perSeries);
-    expect(data.summaries[1].label).toBe('zeta: target token');
+  it('gives each set\'s quartiles, median and 5/95 % whiskers at each common layer, a before b', () => {
+    const boxes = compareQuantiles(analyses.alpha, analyses.zeta, [1], 'cosine', 'QQ');
+    expect(boxes.map((box) => box.set)).toEqual(['a', 'b']);
+    for (const [box, analysis] of [[boxes[0], analyses.alpha], [boxes[1], analyses.zeta]] as const) {
+      const summary = analysis.stats(1).cosine.target.QQ;
+      expect(box).toEqual({ layer: 1, set: box.set, p05: summary.quantiles.p05, p25: summary.quantiles.p25, median: summary.median, p75: summary.quantiles.p75, p95: summary.quantiles.p95 });
+      expect(box.p05).toBeLessThanOrEqual(box.p25);
+      expect(box.p25).toBeLessThanOrEqual(box.median);
+      expect(box.median).toBeLessThanOrEqual(box.p75);
+      expect(box.p75).toBeLessThanOrEqual(box.p95);
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { PAIR_TYPES, type LayerStats, type Manifest, type Metric, type PairType, type Summary } from '../format.ts';
 import type { Analysis } from './load.ts';
-import { binCentres, round, type CurvePoint, type HistogramData, type SeriesStyle } from './figures.ts';
+import type { SeriesStyle } from './figures.ts';
 import { compareSpread, type SpreadComparison } from './narrative.ts';
 import { paths } from './paths.ts';
 
@@ -150,47 +150,40 @@ export const SET_STYLES = {
   b: { colour: 'var(--c-set-b)' },
 } as const;
 
-/** How faint the baselines are drawn on the comparison page. */
-export const BASELINE_OPACITY = 0.35;
-
-/** The series styles of a comparison figure: both sets' targets solid, their shuffled baselines dashed and faint. */
+/** The legend of a comparison figure: one colour per set. */
 export function compareStyles(labels: { a: string; b: string }): SeriesStyle[] {
   return [
     { key: 'a-target', label: `${labels.a}: target token`, colour: SET_STYLES.a.colour, dash: 'solid' },
     { key: 'b-target', label: `${labels.b}: target token`, colour: SET_STYLES.b.colour, dash: 'solid' },
-    { key: 'a-shuffled', label: `${labels.a}: shuffled baseline`, colour: SET_STYLES.a.colour, dash: 'dashed', opacity: BASELINE_OPACITY },
-    { key: 'b-shuffled', label: `${labels.b}: shuffled baseline`, colour: SET_STYLES.b.colour, dash: 'dashed', opacity: BASELINE_OPACITY },
   ];
 }
 
+/** One set's target distribution of one pair type at one layer, as the quantiles a box draws. */
+export interface QuantileBox {
+  layer: number;
+  set: 'a' | 'b';
+  p05: number;
+  p25: number;
+  median: number;
+  p75: number;
+  p95: number;
+}
+
 /**
- * One panel of a comparison figure: the target densities of both sets and their shuffled
- * baselines. Empty bins at both ends (where every curve is 0) are left out, so a panel costs
- * only the bins where something happens; the x axis still spans −1..1.
+ * Both sets' target distributions of one pair type across the common layers, side by side:
+ * the middle half (25–75 %), the median, and whiskers over the middle 90 % (5–95 %). The full
+ * density curves of each set are on its own pair pages; these boxes keep a page of 12 layers
+ * × 6 pair types × 2 metrics light.
  */
-export function compareHistogram(statsA: LayerStats, statsB: LayerStats, metric: Metric, pair: PairType, labels: { a: string; b: string }): HistogramData {
-  const curves: [string, Summary][] = [
-    ['a-target', statsA[metric].target[pair]],
-    ['b-target', statsB[metric].target[pair]],
-    ['a-shuffled', statsA[metric].shuffled[pair]],
-    ['b-shuffled', statsB[metric].shuffled[pair]],
-  ];
-  const centres = binCentres(statsA.edges);
-  const occupied = (i: number) => curves.some(([, s]) => Number.isFinite(s.density[i]) && s.density[i] !== 0);
-  let first = 0;
-  while (first < centres.length && !occupied(first)) first++;
-  let last = centres.length - 1;
-  while (last > first && !occupied(last)) last--;
-  const from = Math.max(0, first - 1);
-  const to = Math.min(centres.length - 1, last + 1);
-  const points: CurvePoint[] = [];
-  for (const [series, summary] of curves) {
-    for (let i = from; i <= to && first < centres.length; i++) points.push({ x: centres[i], y: round(summary.density[i], 3), series });
+export function compareQuantiles(a: Analysis, b: Analysis, layers: readonly number[], metric: Metric, pair: PairType): QuantileBox[] {
+  const boxes: QuantileBox[] = [];
+  for (const layer of layers) {
+    for (const [set, analysis] of [['a', a], ['b', b]] as const) {
+      const summary = analysis.stats(layer)[metric].target[pair];
+      if (summary.n === 0) continue;
+      const { p05, p25, p75, p95 } = summary.quantiles;
+      boxes.push({ layer, set, p05, p25, median: summary.median, p75, p95 });
+    }
   }
-  const styles = compareStyles(labels);
-  return {
-    points,
-    styles,
-    summaries: curves.map(([key, summary]) => ({ label: styles.find((s) => s.key === key)!.label, summary })),
-  };
+  return boxes;
 }

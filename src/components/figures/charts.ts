@@ -1,5 +1,6 @@
 import * as Plot from '@observablehq/plot';
 import type { HistogramData, HeadCell, ScatterPoint, SeriesStyle, TrendPoint } from '../../analysis/report/figures.ts';
+import type { QuantileBox } from '../../analysis/report/compare.ts';
 import type { RasterView } from '../../analysis/report/images.ts';
 import { similarityColour, legendSteps } from '../../analysis/report/colormap.ts';
 import { encodeIndexedPng } from '../../analysis/report/png.ts';
@@ -249,4 +250,36 @@ export function trendChart(points: TrendPoint[], options: TrendOptions): string 
 
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
+}
+
+export interface QuantileOptions {
+  yLabel: string;
+  ariaLabel: string;
+  colours: { a: string; b: string };
+  width?: number;
+}
+
+/** Two sets' distributions across layers as boxes side by side: 25–75 % box, median bar, 5–95 % whiskers. */
+export function quantileChart(boxes: QuantileBox[], options: QuantileOptions): string {
+  const layers = [...new Set(boxes.map((box) => box.layer))].sort((x, y) => x - y);
+  const slot = (box: QuantileBox) => layers.indexOf(box.layer) + (box.set === 'a' ? -0.18 : 0.18);
+  const half = 0.14;
+  const marks = (['a', 'b'] as const).flatMap((set) => {
+    const subset = boxes.filter((box) => box.set === set);
+    const colour = options.colours[set];
+    return [
+      Plot.ruleX(subset, { x: slot, y1: 'p05', y2: 'p95', stroke: colour, strokeWidth: 1.2 }),
+      Plot.rect(subset, { x1: (box: QuantileBox) => slot(box) - half, x2: (box: QuantileBox) => slot(box) + half, y1: 'p25', y2: 'p75', fill: colour, fillOpacity: 0.35, stroke: colour }),
+      Plot.link(subset, { x1: (box: QuantileBox) => slot(box) - half, x2: (box: QuantileBox) => slot(box) + half, y1: 'median', y2: 'median', stroke: colour, strokeWidth: 2 }),
+    ];
+  });
+  return renderPlot({
+    ariaLabel: options.ariaLabel,
+    width: options.width ?? Math.max(320, Math.min(720, 60 + layers.length * 52)),
+    height: 220,
+    marginLeft: 44,
+    x: { domain: [-0.6, layers.length - 0.4], ticks: layers.map((_, i) => i), tickFormat: (i: number) => String(layers[i]), label: 'Layer', labelAnchor: 'center', labelArrow: 'none' },
+    y: { domain: [-1, 1], label: options.yLabel, labelArrow: 'none', grid: true, ticks: 5 },
+    marks: [Plot.ruleY([0], { strokeOpacity: 0.3 }), ...marks],
+  });
 }
