@@ -18,8 +18,24 @@ export function shuffleAll(matrix: Float32Array, seed: number, layer = 0): Float
 /** Each column permuted over the rows independently: it keeps every neuron's own
  * distribution (mean, spread) and breaks only which sentence goes with which. */
 export function shufflePerNeuron(matrix: Float32Array, rows: number, cols: number, seed: number, layer = 0): Float32Array {
-  const out = matrix.slice();
   const random = createRandom(seed, 2 * layer + 1);
-  for (let c = 0; c < cols; c++) shuffleStrided(out, c, rows, cols, random);
+  // Column by column, as if in place with stride `cols`; done on a transposed copy,
+  // where a column is contiguous (the strided walk missed the cache on every element).
+  const t = transpose(matrix, rows, cols);
+  for (let c = 0; c < cols; c++) shuffleStrided(t, c * rows, rows, 1, random);
+  return transpose(t, cols, rows);
+}
+
+/** [rows, cols] → [cols, rows], in tiles. */
+function transpose(x: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  const tile = 64;
+  for (let r0 = 0; r0 < rows; r0 += tile) {
+    const r1 = Math.min(rows, r0 + tile);
+    for (let c0 = 0; c0 < cols; c0 += tile) {
+      const c1 = Math.min(cols, c0 + tile);
+      for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) out[c * rows + r] = x[r * cols + c];
+    }
+  }
   return out;
 }

@@ -26,29 +26,46 @@ export interface Columns {
 }
 
 export function columnStats(x: Float32Array, rows: number, cols: number): Columns {
-  const mean = new Float64Array(cols);
-  const sumSq = new Float64Array(cols);
-  const min = new Float64Array(cols).fill(Infinity);
-  const max = new Float64Array(cols).fill(-Infinity);
-  // Row by row, as numpy's add.reduce over axis 0 accumulates.
-  for (let s = 0; s < rows; s++) {
-    const base = s * cols;
-    for (let c = 0; c < cols; c++) {
-      const v = x[base + c];
-      mean[c] += v;
-      sumSq[c] += v * v;
-      if (v < min[c]) min[c] = v;
-      if (v > max[c]) max[c] = v;
+  const transposed = new Float32Array(rows * cols);
+  const tile = 64;
+  for (let s0 = 0; s0 < rows; s0 += tile) {
+    const s1 = Math.min(rows, s0 + tile);
+    for (let c0 = 0; c0 < cols; c0 += tile) {
+      const c1 = Math.min(cols, c0 + tile);
+      for (let s = s0; s < s1; s++) for (let c = c0; c < c1; c++) transposed[c * rows + s] = x[s * cols + c];
     }
   }
-  for (let c = 0; c < cols; c++) mean[c] /= rows;
+  const mean = new Float64Array(cols);
+  const sumSq = new Float64Array(cols);
+  const min = new Float64Array(cols);
+  const max = new Float64Array(cols);
   const centredSq = new Float64Array(cols);
-  for (let s = 0; s < rows; s++) {
-    const base = s * cols;
-    for (let c = 0; c < cols; c++) {
-      const y = x[base + c] - mean[c];
-      centredSq[c] += y * y;
+  // Per column over the rows in order, as numpy's add.reduce over axis 0 accumulates
+  // (one neuron is contiguous in `transposed`, so the sums stay in registers).
+  for (let c = 0; c < cols; c++) {
+    const base = c * rows;
+    let sum = 0;
+    let sq = 0;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let s = 0; s < rows; s++) {
+      const v = transposed[base + s];
+      sum += v;
+      sq += v * v;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
     }
+    const m = sum / rows;
+    let centred = 0;
+    for (let s = 0; s < rows; s++) {
+      const y = transposed[base + s] - m;
+      centred += y * y;
+    }
+    mean[c] = m;
+    sumSq[c] = sq;
+    min[c] = lo;
+    max[c] = hi;
+    centredSq[c] = centred;
   }
   const d = cols / 3;
   const norm = new Float64Array(cols);
@@ -79,29 +96,23 @@ export function columnStats(x: Float32Array, rows: number, cols: number): Column
       b[c] = (sqrtRows * mean[c]) / norm[c];
     }
   }
-  const transposed = new Float32Array(rows * cols);
-  const tile = 64;
-  for (let s0 = 0; s0 < rows; s0 += tile) {
-    const s1 = Math.min(rows, s0 + tile);
-    for (let c0 = 0; c0 < cols; c0 += tile) {
-      const c1 = Math.min(cols, c0 + tile);
-      for (let s = s0; s < s1; s++) for (let c = c0; c < c1; c++) transposed[c * rows + s] = x[s * cols + c];
-    }
-  }
   return { rows, cols, mean, norm, centredNorm, cosBad, corrBad, cosBadPerBlock, corrBadPerBlock, a, b, transposed };
 }
 
-/** Centred, unit-norm columns of sentences [s0, s1) as float32 (0 for a column that
- * does not vary): the input of the float32 Gram. */
-export function normalisedChunk(x: Float32Array, cols: Columns, s0: number, s1: number): Float32Array {
-  const n = cols.cols;
-  const out = new Float32Array((s1 - s0) * n);
-  const inv = new Float64Array(n);
-  for (let c = 0; c < n; c++) inv[c] = cols.corrBad[c] ? 0 : 1 / cols.centredNorm[c];
-  for (let s = s0; s < s1; s++) {
-    const src = s * n;
-    const dst = (s - s0) * n;
-    for (let c = 0; c < n; c++) out[dst + c] = (x[src + c] - cols.mean[c]) * inv[c];
+/** Centred, unit-norm columns of sentences [s0, s1) as float32, neuron-major
+ * [cols, s1 − s0] (0 for a column that does not vary): the input of the float32 Gram. */
+export function normalisedColumns(cols: Columns, s0: number, s1: number): Float32Array {
+  const m = cols.cols;
+  const rows = cols.rows;
+  const len = s1 - s0;
+  const out = new Float32Array(len * m);
+  const t = cols.transposed;
+  for (let c = 0; c < m; c++) {
+    const inv = cols.corrBad[c] ? 0 : 1 / cols.centredNorm[c];
+    const mean = cols.mean[c];
+    const src = c * rows + s0;
+    const dst = c * len;
+    for (let k = 0; k < len; k++) out[dst + k] = (t[src + k] - mean) * inv;
   }
   return out;
 }

@@ -15,6 +15,8 @@ import { FINE_LENGTH, FINE_WIDTH } from './histogram.ts';
 export function compareFine(a: ArrayLike<number>, na: number, b: ArrayLike<number>, nb: number, sdA: number, sdB: number): Comparison {
   const sdRatio = sdB > 0 ? sdA / sdB : 0;
   if (na === 0 || nb === 0) return { ks: 0, wasserstein: 0, sdRatio };
+  // F_a − F_b scaled by na·nb, in integers (exact while the counts stay below 2²⁶):
+  // no division per bin.
   let ca = 0;
   let cb = 0;
   let ks = 0;
@@ -22,10 +24,11 @@ export function compareFine(a: ArrayLike<number>, na: number, b: ArrayLike<numbe
   for (let f = 0; f < FINE_LENGTH; f++) {
     ca += a[f];
     cb += b[f];
-    const diff = Math.abs(ca / na - cb / nb);
+    const diff = Math.abs(ca * nb - cb * na);
     if (diff > ks) ks = diff;
     // Between the centre of bin f and the next: one bin width.
     if (f < FINE_LENGTH - 1) area += diff;
   }
-  return { ks, wasserstein: area * FINE_WIDTH, sdRatio };
+  const scale = na * nb;
+  return { ks: ks / scale, wasserstein: (area / scale) * FINE_WIDTH, sdRatio };
 }

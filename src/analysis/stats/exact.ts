@@ -1,13 +1,11 @@
-import { exactCorrelation, exactCosine, type Columns } from './columns.ts';
 import { BIN_COUNT, FINE_BINS, coarseFromFine, fineBin, numpyBin } from './histogram.ts';
-import { pairOf } from './pair-mask.ts';
-import { METRIC_COS, type Accumulator, type ScanResult } from './scan.ts';
+import type { Accumulator, ScanResult } from './scan.ts';
 
 /**
  * A scanned accumulator completed: report-bin counts and the |x| > 0.5 count,
- * first from the fine counts of the values binned by the fast path, then from the
+ * first from the fine counts of the values binned from the Gram, then from the
  * float64 recomputation of the entries that lay within the Gram's error margin of
- * a report edge, binned exactly as numpy bins them.
+ * a report edge (scan.ts), binned exactly as numpy bins them.
  */
 export interface Distribution extends Accumulator {
   /** counts in the 100 report bins (values outside [-1, 1] are not in any) */
@@ -16,19 +14,13 @@ export interface Distribution extends Accumulator {
   over05: number;
 }
 
-export function completeScan(scan: ScanResult, cols: Columns): Distribution[][] {
+export function completeScan(scan: ScanResult): Distribution[][] {
   const out = scan.acc.map((row) => row.map(startDistribution));
-  const m = cols.cols;
-  const d = m / 3;
   for (let metric = 0; metric < 2; metric++) {
-    const list = scan.flags[metric];
-    const exact = metric === METRIC_COS ? exactCosine : exactCorrelation;
-    for (let k = 0; k < list.length; k++) {
-      const p = list.data[k];
-      const i = Math.floor(p / m);
-      const j = p - i * m;
-      const dist = out[metric][pairOf(i, j, d)];
-      const v = exact(cols, i, j);
+    const { pair, value } = scan.exact[metric];
+    for (let k = 0; k < value.length; k++) {
+      const dist = out[metric][pair[k]];
+      const v = value[k];
       const bin = numpyBin(v);
       if (bin >= 0) dist.coarse[bin]++;
       dist.fine[fineBin(v)]++;

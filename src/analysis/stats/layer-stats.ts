@@ -9,18 +9,14 @@ import {
   type Pairs,
   type Summary,
 } from '../format.ts';
-import { shuffleAll, shufflePerNeuron } from './baselines.ts';
-import { columnStats, type Columns } from './columns.ts';
 import { distanceTable } from './comparisons.ts';
-import { completeScan, type Distribution } from './exact.ts';
-import { correlationGram, gramMargin } from './gram.ts';
-import { summarise } from './summary.ts';
+import type { Detail } from './detail.ts';
 import { EDGES } from './histogram.ts';
-import { MOMENTS_MAX_ROWS, exactMoments, type Moments } from './moments.ts';
+import type { MatrixResult } from './matrix.ts';
 import { pairCount } from './pair-mask.ts';
-import { similarityDetail, type Detail } from './detail.ts';
-import { previewBlock } from './preview.ts';
-import { METRIC_CORR, METRIC_COS, scanGram } from './scan.ts';
+import { analyse, shared } from './pool.ts';
+import { METRIC_CORR, METRIC_COS } from './scan.ts';
+import { summarise } from './summary.ts';
 
 export interface LayerStatsInput {
   layer: number;
@@ -52,44 +48,7 @@ export interface LayerStatsResult {
   previews: Record<Metric, LayerPreviews>;
 }
 
-export const QQ_SEQUENCE_LENGTH = 20000;
 const METRIC_INDEX: Record<Metric, number> = { cosine: METRIC_COS, correlation: METRIC_CORR };
-
-interface MatrixResult {
-  cols: Columns;
-  /** [metric][pair] */
-  dists: Distribution[][];
-  moments: Moments | null;
-  detail: Detail | null;
-  qq: number[];
-}
-
-async function analyseMatrix(x: Float32Array, rows: number, m: number, nHead: number, withDetail: boolean): Promise<MatrixResult> {
-  const cols = columnStats(x, rows, m);
-  const g = await correlationGram(x, cols);
-  const exactSums = rows <= MOMENTS_MAX_ROWS;
-  const scan = scanGram(g, cols, { margin: gramMargin(rows), sums: !exactSums });
-  const detail = withDetail ? await similarityDetail(g, cols, nHead, previewBlock(m)) : null;
-  const qq = withDetail ? qqSequence(g, cols, QQ_SEQUENCE_LENGTH) : [];
-  const dists = completeScan(scan, cols);
-  const moments = exactSums ? await exactMoments(x, cols) : null;
-  return { cols, dists, moments, detail, qq };
-}
-
-/** The first `limit` defined QQ cosines, row-major over the upper triangle of the Q block. */
-function qqSequence(g: Float32Array | Float64Array, cols: Columns, limit: number): number[] {
-  const m = cols.cols;
-  const d = m / 3;
-  const out: number[] = [];
-  for (let i = 0; i < d && out.length < limit; i++) {
-    if (cols.cosBad[i]) continue;
-    for (let j = i + 1; j < d && out.length < limit; j++) {
-      if (cols.cosBad[j]) continue;
-      out.push(cols.a[i] * cols.a[j] * g[i * m + j] + cols.b[i] * cols.b[j]);
-    }
-  }
-  return out;
-}
 
 function pairsOf<T>(make: (pair: number) => T): Pairs<T> {
   const out = {} as Pairs<T>;
@@ -136,12 +95,16 @@ export async function computeLayerStats(input: LayerStatsInput): Promise<LayerSt
   const m = 3 * d;
   const warnings: string[] = [];
 
-  const results = {
-    target: await analyseMatrix(target, n, m, nHead, true),
-    nontarget: await analyseMatrix(nontarget, n, m, nHead, true),
-    shuffled: await analyseMatrix(shuffleAll(target, seed, layer), n, m, nHead, false),
-    shuffledPerNeuron: await analyseMatrix(shufflePerNeuron(target, n, m, seed, layer), n, m, nHead, false),
-  };
+  // The four conditions in parallel (pool.ts); the baselines shuffle the target there.
+  const t = shared(target);
+  const base = { rows: n, m, nHead, seed, layer };
+  const [tr, nt, sh, sp] = await Promise.all([
+    analyse({ ...base, x: t, withDetail: true }),
+    analyse({ ...base, x: shared(nontarget), withDetail: true }),
+    analyse({ ...base, x: t, withDetail: false, baseline: 'shuffled' }),
+    analyse({ ...base, x: t, withDetail: false, baseline: 'shuffledPerNeuron' }),
+  ]);
+  const results = { target: tr, nontarget: nt, shuffled: sh, shuffledPerNeuron: sp };
 
   const metricStats = (metric: Metric): MetricStats => {
     const k = METRIC_INDEX[metric];
@@ -151,7 +114,7 @@ export async function computeLayerStats(input: LayerStatsInput): Promise<LayerSt
     const comparisons = distanceTable(fine, s);
     const heads = (c: 'target' | 'nontarget') => pairsOf((pair) => (results[c].detail as Detail).heads[k][pair]);
     const bad = (c: 'target' | 'nontarget') => {
-      const flags = metric === 'cosine' ? results[c].cols.cosBad : results[c].cols.corrBad;
+      const flags = metric === 'cosine' ? results[c].cosBad : results[c].corrBad;
       const out: number[] = [];
       flags.forEach((f, i) => f && out.push(i));
       return out;
@@ -201,7 +164,7 @@ export async function computeLayerStats(input: LayerStatsInput): Promise<LayerSt
     edges: Array.from(EDGES),
     cosine,
     correlation,
-    tokenAverage: { target: Array.from(results.target.cols.mean), nontarget: Array.from(results.nontarget.cols.mean) },
+    tokenAverage: { target: Array.from(results.target.mean), nontarget: Array.from(results.nontarget.mean) },
     qqSequence: results.target.qq,
     examples,
     warnings,

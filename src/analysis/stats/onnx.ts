@@ -1,11 +1,11 @@
 import * as ort from 'onnxruntime-node';
 
 /**
- * Three tiny ONNX graphs, written here as protobuf bytes (no ONNX schema package):
- * - `gram`: G[m, m] = Xᵀ·X for X[n, m] float32 (Gemm, transA = 1);
+ * Tiny ONNX graphs, written here as protobuf bytes (no ONNX schema package):
+ * - `panel`: C[w, r] = A[w, k]·B[r, k]ᵀ, float32 (the Gram, one panel of rows at a
+ *   time, see gram.ts) or float64 (the previews' block sums, see detail.ts);
  * - `blockGram`: P[b, n, n] = Z_b·Z_bᵀ for Z[n, b, k] float64 (one n × n Gram of
- *   sentences per block), used for exact sums of squared similarities;
- * - `pool`: block averages for the previews and the per-head tables.
+ *   sentences per block), used for exact sums of squared similarities.
  * onnxruntime's CPU GEMMs are blocked, vectorised and multithreaded: the one part
  * of the statistics that plain JavaScript cannot do fast enough.
  */
@@ -108,76 +108,13 @@ function model(nodes: NodeSpec[], inputs: number[][], outputs: number[][]): Uint
   );
 }
 
-export function gramModelBytes(): Uint8Array {
+/** C[w, r] = A[w, k]·B[r, k]ᵀ (Gemm, transB = 1): one panel of rows of a Gram matrix. */
+export function panelModelBytes(elem: number): Uint8Array {
   return model(
-    [{ op: 'Gemm', inputs: ['X', 'X'], outputs: ['G'], ints: { transA: 1 } }],
-    [valueInfo('X', FLOAT, ['n', 'm'])],
-    [valueInfo('G', FLOAT, ['m', 'm2'])],
+    [{ op: 'Gemm', inputs: ['A', 'B'], outputs: ['C'], ints: { transB: 1 } }],
+    [valueInfo('A', elem, ['w', 'k']), valueInfo('B', elem, ['r', 'k'])],
+    [valueInfo('C', elem, ['w', 'r'])],
   );
-}
-
-/**
- * Pooled views of a similarity matrix R [1, 1, m, m] (correlation) and of the
- * cosine matrix C = R ∘ (a aᵀ) + b bᵀ: block means of R and C (previews) and
- * head-block means of |R| and |C|, by AveragePool (ceil mode, partial blocks
- * averaged over their own area).
- */
-export function poolModelBytes(block: number, head: number): Uint8Array {
-  const pool = (input: string, output: string, k: number): NodeSpec => ({
-    op: 'AveragePool',
-    inputs: [input],
-    outputs: [output],
-    ints: { ceil_mode: 1 },
-    intLists: { kernel_shape: [k, k], strides: [k, k] },
-  });
-  return model(
-    [
-      { op: 'Mul', inputs: ['ac', 'ar'], outputs: ['AA'] },
-      { op: 'Mul', inputs: ['bc', 'br'], outputs: ['BB'] },
-      { op: 'Mul', inputs: ['R', 'AA'], outputs: ['RA'] },
-      { op: 'Add', inputs: ['RA', 'BB'], outputs: ['C'] },
-      { op: 'Abs', inputs: ['R'], outputs: ['absR'] },
-      { op: 'Abs', inputs: ['C'], outputs: ['absC'] },
-      pool('R', 'previewR', block),
-      pool('C', 'previewC', block),
-      pool('absR', 'headR', head),
-      pool('absC', 'headC', head),
-    ],
-    [
-      valueInfo('R', FLOAT, ['1', '1', 'm', 'm2']),
-      valueInfo('ac', FLOAT, ['1', '1', 'm', '1']),
-      valueInfo('ar', FLOAT, ['1', '1', '1', 'm']),
-      valueInfo('bc', FLOAT, ['1', '1', 'm', '1']),
-      valueInfo('br', FLOAT, ['1', '1', '1', 'm']),
-    ],
-    ['previewR', 'previewC', 'headR', 'headC'].map((name) => valueInfo(name, FLOAT, ['1', '1', 'p', 'p2'])),
-  );
-}
-
-export interface Pooled {
-  previewR: Float32Array;
-  previewC: Float32Array;
-  headR: Float32Array;
-  headC: Float32Array;
-}
-
-export async function poolSimilarities(r: Float32Array, m: number, a: Float64Array, b: Float64Array, block: number, head: number): Promise<Pooled> {
-  const s = await session(`pool-${block}-${head}`, () => poolModelBytes(block, head));
-  const af = Float32Array.from(a);
-  const bf = Float32Array.from(b);
-  const out = await s.run({
-    R: new ort.Tensor('float32', r, [1, 1, m, m]),
-    ac: new ort.Tensor('float32', af, [1, 1, m, 1]),
-    ar: new ort.Tensor('float32', af, [1, 1, 1, m]),
-    bc: new ort.Tensor('float32', bf, [1, 1, m, 1]),
-    br: new ort.Tensor('float32', bf, [1, 1, 1, m]),
-  });
-  return {
-    previewR: out.previewR.data as Float32Array,
-    previewC: out.previewC.data as Float32Array,
-    headR: out.headR.data as Float32Array,
-    headC: out.headC.data as Float32Array,
-  };
 }
 
 export function blockGramModelBytes(): Uint8Array {
@@ -200,6 +137,9 @@ function session(name: string, bytes: () => Uint8Array): Promise<ort.InferenceSe
     s = ort.InferenceSession.create(bytes(), {
       executionProviders: ['cpu'],
       graphOptimizationLevel: 'all',
+      // One thread per session: the statistics run one matrix per worker thread
+      // (pool.ts), and onnxruntime's own pool would spin on the same cores.
+      intraOpNumThreads: 1,
       logSeverityLevel: 3,
     });
     sessions.set(name, s);
@@ -207,11 +147,16 @@ function session(name: string, bytes: () => Uint8Array): Promise<ort.InferenceSe
   return s;
 }
 
-/** Xᵀ X for X [rows, cols] row-major float32: the full cols × cols matrix. */
-export async function gramFloat32(x: Float32Array, rows: number, cols: number): Promise<Float32Array> {
-  const s = await session('gram', gramModelBytes);
-  const result = await s.run({ X: new ort.Tensor('float32', x, [rows, cols]) });
-  return result.G.data as Float32Array;
+/**
+ * a[w, k]·b[r, k]ᵀ → [w, r], float32 or float64 as the inputs. (onnxruntime-node
+ * can write into a pre-allocated output, but then also returns a copy of it: slower
+ * than taking its own output.) Sessions are created once per element type.
+ */
+export async function panelProduct<T extends Float32Array | Float64Array>(a: T, b: T, w: number, r: number, k: number): Promise<T> {
+  const type = a instanceof Float32Array ? 'float32' : 'float64';
+  const s = await session(`panel-${type}`, () => panelModelBytes(type === 'float32' ? FLOAT : DOUBLE));
+  const out = await s.run({ A: new ort.Tensor(type, a, [w, k]), B: new ort.Tensor(type, b, [r, k]) });
+  return out.C.data as T;
 }
 
 /** For Z [rows, blocks, k] float64: per block the rows × rows matrix Z_b Z_bᵀ, [blocks, rows, rows]. */

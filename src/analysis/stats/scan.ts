@@ -1,27 +1,31 @@
+import { exactCorrelation, exactCosine, type Columns } from './columns.ts';
+import { forEachPanel, CHUNK, PANEL_ROWS, type Panel, type PanelTarget } from './gram.ts';
 import { FINE_BINS, FINE_LENGTH, FINE_PER_BIN } from './histogram.ts';
-import { BLOCKS_OF_PAIR } from './pair-mask.ts';
-import type { Columns } from './columns.ts';
+import { PAIR_OF_BLOCKS, pairOf } from './pair-mask.ts';
+import { buildKernel, type Kernel } from './scan-kernel.ts';
 
 /**
- * One pass over the upper triangle of a correlation Gram, producing for both
- * metrics and all six pair types the raw material of every statistic: fine
- * counts, sums, extremes, and the list of entries too close to a report-bin edge
- * to bin from the float32 Gram. (Per-head and preview averages come from
- * onnxruntime pooling, see detail.ts.)
+ * One pass over the upper triangle of the correlation Gram, panel by panel as
+ * gram.ts computes it, producing for both metrics and all six pair types the raw
+ * material of every statistic: fine counts, extremes, Σ|x| per head pair (hence
+ * per pair), sums where asked, and the entries recomputed in float64 because they
+ * lie within the Gram's error margin of a report-bin edge.
  *
- * This loop visits ~2.65 million entries per matrix (d = 768), twice per entry
- * (two metrics), so it works on typed arrays and locals only: no per-value
- * allocation, no calls on the common path.
+ * Rows whose neurons are all defined go through the WebAssembly kernel
+ * (scan-kernel.ts), in runs of columns that are defined too; the rare similarities
+ * with one metric undefined (a neuron that does not vary: its cosine is still
+ * defined) are handled here one by one, the same way.
  */
 
 export const METRIC_COS = 0;
 export const METRIC_CORR = 1;
 
 export interface Accumulator {
-  /** counts per fine bin (see histogram.ts); entries near a report edge are added later */
-  fine: Uint32Array;
+  /** counts per fine bin (see histogram.ts), without the entries in `exact` */
+  fine: Int32Array;
   /** values seen (defined similarities) */
   count: number;
+  /** Σx and Σx², when the scan was asked for them (else 0) */
   sum: number;
   sumSq: number;
   sumAbs: number;
@@ -29,203 +33,213 @@ export interface Accumulator {
   max: number;
 }
 
-export interface FlagList {
-  data: Int32Array;
-  length: number;
+/** Entries recomputed in float64, with their pair type. */
+export interface ExactValues {
+  pair: number[];
+  value: number[];
 }
 
 export interface ScanResult {
   /** [metric][pair] */
   acc: Accumulator[][];
-  /** [metric]: flat indices i·M + j of entries to recompute in float64 */
-  flags: FlagList[];
+  /** [metric] */
+  exact: ExactValues[];
+  /** [metric]: Σ|x| per (row head, column head) over the upper triangle, heads × heads (heads = 3·n_head) */
+  headSums: Float64Array[];
+  heads: number;
+  /** the first `qqLimit` defined QQ cosines, row-major */
+  qq: number[];
 }
-
-function newAccumulator(): Accumulator {
-  return { fine: new Uint32Array(FINE_LENGTH), count: 0, sum: 0, sumSq: 0, sumAbs: 0, min: Infinity, max: -Infinity };
-}
-
-function pushFlag(list: FlagList, v: number): void {
-  if (list.length === list.data.length) {
-    const grown = new Int32Array(list.data.length * 2);
-    grown.set(list.data);
-    list.data = grown;
-  }
-  list.data[list.length++] = v;
-}
-
-/**
- * Kind of each fine bin relative to the report edges: 0 interior, 1 just above an
- * edge, 2 just below an edge, 3 outside [-1, 1] (always recomputed).
- */
-const EDGE_KIND = (() => {
-  const kind = new Uint8Array(FINE_LENGTH + 1);
-  for (let f = 1; f <= FINE_BINS; f++) {
-    const r = (f - 1) % FINE_PER_BIN;
-    if (r === 0) kind[f] = 1;
-    else if (r === FINE_PER_BIN - 1) kind[f] = 2;
-  }
-  kind[0] = 3;
-  kind[FINE_BINS + 1] = 3;
-  kind[FINE_LENGTH] = 3;
-  return kind;
-})();
-
-const HALF = FINE_BINS / 2;
 
 export interface ScanOptions {
   /** float64 error bound of the Gram entries */
   margin: number;
   /** accumulate sums and sums of squares (not needed where moments.ts gives them exactly) */
   sums: boolean;
+  nHead: number;
+  /** how many QQ cosines to collect for the QQ sequence (0: none) */
+  qqLimit: number;
 }
 
-/** Scalars of an accumulator while a segment is scanned: count, sum, sumSq, sumAbs, min, max. */
-const COUNT = 0;
-const SUM = 1;
-const SUM_SQ = 2;
-const SUM_ABS = 3;
-const MIN = 4;
-const MAX = 5;
+const HALF = FINE_BINS / 2;
+/** kernel memory order of the metrics: correlation, cosine */
+const SLOT_R = 0;
+const SLOT_C = 1;
 
-export function scanGram(g: Float32Array | Float64Array, cols: Columns, options: ScanOptions): ScanResult {
+/** Idle kernels by shape. A scan holds its kernel (memory included) until it
+ * returns, so that concurrent scans (awaiting onnxruntime) never share one. */
+const idle = new Map<string, Kernel[]>();
+
+function acquireKernel(m: number, dh: number, heads: number, chunked: boolean): { kernel: Kernel; release: () => void } {
+  const elem = chunked ? 'f64' : 'f32';
+  const key = `${m}/${dh}/${heads}/${elem}`;
+  const free = idle.get(key) ?? [];
+  idle.set(key, free);
+  const kernel = free.pop() ?? buildKernel(m, dh, heads, Math.min(m, PANEL_ROWS) * m, elem);
+  return { kernel, release: () => free.push(kernel) };
+}
+
+export async function scanSimilarities(cols: Columns, options: ScanOptions): Promise<ScanResult> {
   const m = cols.cols;
   const d = m / 3;
-  const acc = [Array.from({ length: 6 }, newAccumulator), Array.from({ length: 6 }, newAccumulator)];
-  const flags: FlagList[] = [
-    { data: new Int32Array(1024), length: 0 },
-    { data: new Int32Array(1024), length: 0 },
-  ];
-  const { a, b, cosBad, corrBad } = cols;
-  // In fine-bin units: t = (v + 1)·FINE_BINS/2 + 1 has integer part = fine bin.
-  const mt = options.margin * HALF + 1e-9;
-  const statsC = new Float64Array(6);
-  const statsR = new Float64Array(6);
-  const anyBad = cols.corrBadPerBlock.some((c) => c > 0);
+  const heads = 3 * options.nHead;
+  const dh = d / options.nHead;
+  const { kernel, release } = acquireKernel(m, dh, heads, cols.rows > CHUNK);
+  try {
+    return await scanWith(kernel, cols, options);
+  } finally {
+    release();
+  }
+}
 
-  for (let pair = 0; pair < 6; pair++) {
-    const [blockRow, blockCol] = BLOCKS_OF_PAIR[pair];
-    const accC = acc[METRIC_COS][pair];
-    const accR = acc[METRIC_CORR][pair];
-    statsC.set([0, 0, 0, 0, Infinity, -Infinity]);
-    statsR.set([0, 0, 0, 0, Infinity, -Infinity]);
-    for (let i = blockRow * d; i < (blockRow + 1) * d; i++) {
-      if (cosBad[i]) continue; // cosine undefined implies correlation undefined
-      const j0 = blockRow === blockCol ? i + 1 : blockCol * d;
-      const j1 = (blockCol + 1) * d;
-      if (!anyBad && !options.sums) {
-        scanFast(g, i * m, j0, j1, a[i], b[i], a, b, accC.fine, accR.fine, statsC, statsR, flags, mt);
-      } else {
-        scanGeneral(g, i * m, j0, j1, a[i], b[i], corrBad[i] === 1, a, b, cosBad, corrBad, accC.fine, accR.fine, statsC, statsR, flags, mt);
+async function scanWith(kernel: Kernel, cols: Columns, options: ScanOptions): Promise<ScanResult> {
+  const m = cols.cols;
+  const d = m / 3;
+  const heads = 3 * options.nHead;
+  const dh = d / options.nHead;
+  const { layout, memory } = kernel;
+  const buffer = memory.buffer;
+  const state = new Float64Array(buffer, layout.state, 6 * 8);
+  const fine = new Int32Array(buffer, layout.fine, 2 * 6 * FINE_LENGTH);
+  const headSums = new Float64Array(buffer, layout.heads, 2 * heads * heads);
+  const flags = new Int32Array(buffer, layout.flags, layout.flagCapacity);
+  for (let pair = 0; pair < 6; pair++) state.set([Infinity, -Infinity, Infinity, -Infinity, 0, 0, 0, 0], pair * 8);
+  fine.fill(0);
+  headSums.fill(0);
+  new Float64Array(buffer, layout.a, m).set(cols.a);
+  new Float64Array(buffer, layout.b, m).set(cols.b);
+
+  const { a, b, cosBad, corrBad } = cols;
+  const row = options.sums ? kernel.rowSums : kernel.row;
+  const elemBytes = kernel.elem === 'f32' ? 4 : 8;
+  const fineAt = (slot: number, pair: number) => (slot * 6 + pair) * FINE_LENGTH;
+  const counts = [new Float64Array(6), new Float64Array(6)]; // [slot][pair]
+  const exact: ExactValues[] = [{ pair: [], value: [] }, { pair: [], value: [] }];
+  const qq: number[] = [];
+  // Columns where a metric is undefined; a prefix count finds runs without them.
+  const badBefore = new Int32Array(m + 1);
+  for (let c = 0; c < m; c++) badBefore[c + 1] = badBefore[c] + (cosBad[c] | corrBad[c]);
+  // the margin in fine-bin units
+  const mt = options.margin * HALF + 1e-9;
+  let nf = 0;
+
+  const panelElements = Math.min(m, PANEL_ROWS) * m;
+  const target: PanelTarget =
+    kernel.elem === 'f32'
+      ? { panel: new Float32Array(buffer, layout.panel, panelElements) }
+      : {
+          panel: new Float64Array(buffer, layout.panel, panelElements),
+          scratch: new Float32Array(buffer, layout.scratch, panelElements),
+          accumulate: (count) => kernel.accumulate(layout.panel, layout.scratch, count),
+        };
+
+  /** The flagged entries (within the margin of a report edge): recomputed in float64. */
+  const resolveFlags = () => {
+    for (let k = 0; k < nf; k++) {
+      let id = flags[k];
+      const cosine = id < 0;
+      if (cosine) id = ~id;
+      const i = Math.floor(id / m);
+      const j = id - i * m;
+      const list = exact[cosine ? METRIC_COS : METRIC_CORR];
+      list.pair.push(pairOf(i, j, d));
+      list.value.push(cosine ? exactCosine(cols, i, j) : exactCorrelation(cols, i, j));
+    }
+    nf = 0;
+  };
+
+  /** One similarity with only the cosine defined (a neuron that does not vary),
+   * treated as the kernel treats each entry. */
+  const cosineOnly = (i: number, j: number, r: number, pair: number) => {
+    const v = a[i] * a[j] * r + b[i] * b[j];
+    const t = v * HALF + (HALF + 1);
+    const f = Math.trunc(t);
+    const rem = (f - 1) % FINE_PER_BIN;
+    const near = f < 1 || f > FINE_BINS || (rem === 0 && t - f < mt) || (rem === FINE_PER_BIN - 1 && f + 1 - t < mt);
+    if (near) flags[nf++] = ~(i * m + j);
+    else fine[fineAt(SLOT_C, pair) + f]++;
+    const s = pair * 8;
+    if (v < state[s + 2]) state[s + 2] = v;
+    if (v > state[s + 3]) state[s + 3] = v;
+    state[s + 6] += v;
+    state[s + 7] += v * v;
+    headSums[heads * heads + Math.floor(i / dh) * heads + Math.floor(j / dh)] += Math.abs(v);
+    counts[SLOT_C][pair]++;
+  };
+
+  const visit = (panel: Panel) => {
+    const { p0, p1, stride, values } = panel;
+    for (let i = p0; i < p1; i++) {
+      if (cosBad[i]) continue;
+      const rb = Math.floor(i / d);
+      const rowBase = layout.panel + elemBytes * (i - p0) * stride - elemBytes * p0;
+      const headRow = layout.heads + 8 * Math.floor(i / dh) * heads;
+      for (let cb = rb; cb < 3; cb++) {
+        const j0 = Math.max(i + 1, cb * d);
+        const j1 = (cb + 1) * d;
+        if (j0 >= j1) continue;
+        const pair = PAIR_OF_BLOCKS[rb][cb];
+        if (nf + 2 * (j1 - j0) > layout.flagCapacity) resolveFlags();
+        const run = (r0: number, r1: number) => {
+          nf = row(rowBase + elemBytes * r0, r0, r1, a[i], b[i], i * m, nf, layout.state + 64 * pair,
+            layout.fine + 4 * fineAt(SLOT_R, pair), layout.fine + 4 * fineAt(SLOT_C, pair), headRow, mt);
+          counts[SLOT_R][pair] += r1 - r0;
+          counts[SLOT_C][pair] += r1 - r0;
+        };
+        if (!corrBad[i] && badBefore[j1] === badBefore[j0]) {
+          run(j0, j1);
+          continue;
+        }
+        // Undefined neurons in this segment: runs of defined columns, the rest one by one.
+        let start = j0;
+        for (let j = j0; j <= j1; j++) {
+          const defined = j < j1 && !corrBad[i] && !cosBad[j] && !corrBad[j];
+          if (defined) continue;
+          if (j > start) run(start, j);
+          start = j + 1;
+          if (j < j1 && !cosBad[j]) cosineOnly(i, j, values[(i - p0) * stride + (j - p0)], pair);
+        }
+      }
+      if (qq.length < options.qqLimit && i < d) {
+        for (let j = i + 1; j < d && qq.length < options.qqLimit; j++) {
+          if (cosBad[j]) continue;
+          qq.push(a[i] * a[j] * values[(i - p0) * stride + (j - p0)] + b[i] * b[j]);
+        }
       }
     }
-    for (const [target, stats] of [[accC, statsC], [accR, statsR]] as const) {
-      target.count = stats[COUNT];
-      target.sum = stats[SUM];
-      target.sumSq = stats[SUM_SQ];
-      target.sumAbs = stats[SUM_ABS];
-      target.min = stats[MIN];
-      target.max = stats[MAX];
+  };
+
+  await forEachPanel(cols, target, visit);
+  resolveFlags();
+
+  const acc: Accumulator[][] = [[], []];
+  for (const [metric, slot] of [[METRIC_COS, SLOT_C], [METRIC_CORR, SLOT_R]]) {
+    for (let pair = 0; pair < 6; pair++) {
+      const s = pair * 8 + (slot === SLOT_R ? 0 : 2);
+      const sums = pair * 8 + (slot === SLOT_R ? 4 : 6);
+      acc[metric].push({
+        fine: fine.slice(fineAt(slot, pair), fineAt(slot, pair) + FINE_LENGTH),
+        count: counts[slot][pair],
+        sum: options.sums ? state[sums] : 0,
+        sumSq: options.sums ? state[sums + 1] : 0,
+        sumAbs: 0,
+        min: state[s],
+        max: state[s + 1],
+      });
     }
   }
-  return { acc, flags };
-}
-
-/**
- * The common case: every neuron defined, sums from moments.ts. Per entry and
- * metric: one fine-bin increment, |x|, min, max. Small enough for the JIT to
- * optimise whole.
- */
-function scanFast(
-  g: Float32Array | Float64Array, base: number, j0: number, j1: number, ai: number, bi: number,
-  a: Float64Array, b: Float64Array, fineC: Uint32Array, fineR: Uint32Array,
-  statsC: Float64Array, statsR: Float64Array, flags: FlagList[], mt: number,
-): void {
-  const kind = EDGE_KIND;
-  let aC = 0, minC = statsC[MIN], maxC = statsC[MAX];
-  let aR = 0, minR = statsR[MIN], maxR = statsR[MAX];
-  for (let j = j0; j < j1; j++) {
-    const r = g[base + j];
-    const t = r * HALF + (HALF + 1);
-    const f = t | 0;
-    const k = kind[f];
-    if (k !== 0 && (k === 3 || (k === 1 ? t - f < mt : f + 1 - t < mt))) pushFlag(flags[METRIC_CORR], base + j);
-    else fineR[f]++;
-    aR += r < 0 ? -r : r;
-    if (r < minR) minR = r;
-    if (r > maxR) maxR = r;
-    const v = ai * a[j] * r + bi * b[j];
-    const tc = v * HALF + (HALF + 1);
-    const fc = tc | 0;
-    const kc = kind[fc];
-    if (kc !== 0 && (kc === 3 || (kc === 1 ? tc - fc < mt : fc + 1 - tc < mt))) pushFlag(flags[METRIC_COS], base + j);
-    else fineC[fc]++;
-    aC += v < 0 ? -v : v;
-    if (v < minC) minC = v;
-    if (v > maxC) maxC = v;
+  const perMetric = [
+    headSums.slice(heads * heads, 2 * heads * heads), // cosine
+    headSums.slice(0, heads * heads), // correlation
+  ];
+  for (let metric = 0; metric < 2; metric++) {
+    const h = perMetric[metric];
+    for (let hr = 0; hr < heads; hr++)
+      for (let hc = 0; hc < heads; hc++) {
+        const rb = Math.floor(hr / options.nHead);
+        const cb = Math.floor(hc / options.nHead);
+        if (cb >= rb) acc[metric][PAIR_OF_BLOCKS[rb][cb]].sumAbs += h[hr * heads + hc];
+      }
   }
-  const n = j1 - j0;
-  statsC[COUNT] += n;
-  statsC[SUM_ABS] += aC;
-  statsC[MIN] = minC;
-  statsC[MAX] = maxC;
-  statsR[COUNT] += n;
-  statsR[SUM_ABS] += aR;
-  statsR[MIN] = minR;
-  statsR[MAX] = maxR;
-}
-
-/** Any case: undefined neurons skipped, sums kept. */
-function scanGeneral(
-  g: Float32Array | Float64Array, base: number, j0: number, j1: number,
-  ai: number, bi: number, rowCorrBad: boolean,
-  a: Float64Array, b: Float64Array, cosBad: Uint8Array, corrBad: Uint8Array,
-  fineC: Uint32Array, fineR: Uint32Array, statsC: Float64Array, statsR: Float64Array,
-  flags: FlagList[], mt: number,
-): void {
-  const kind = EDGE_KIND;
-  let nC = 0, sC = 0, qC = 0, aC = 0, minC = statsC[MIN], maxC = statsC[MAX];
-  let nR = 0, sR = 0, qR = 0, aR = 0, minR = statsR[MIN], maxR = statsR[MAX];
-  for (let j = j0; j < j1; j++) {
-    if (cosBad[j] === 1) continue;
-    const r = g[base + j];
-    if (!rowCorrBad && corrBad[j] === 0) {
-      const t = r * HALF + (HALF + 1);
-      const f = t | 0;
-      const k = kind[f];
-      if (k !== 0 && (k === 3 || (k === 1 ? t - f < mt : f + 1 - t < mt))) pushFlag(flags[METRIC_CORR], base + j);
-      else fineR[f]++;
-      sR += r;
-      aR += r < 0 ? -r : r;
-      qR += r * r;
-      nR++;
-      if (r < minR) minR = r;
-      if (r > maxR) maxR = r;
-    }
-    // A neuron that does not vary has a_i = 0: its cosine is b_i·b_j.
-    const v = ai * a[j] * r + bi * b[j];
-    const tc = v * HALF + (HALF + 1);
-    const fc = tc | 0;
-    const kc = kind[fc];
-    if (kc !== 0 && (kc === 3 || (kc === 1 ? tc - fc < mt : fc + 1 - tc < mt))) pushFlag(flags[METRIC_COS], base + j);
-    else fineC[fc]++;
-    sC += v;
-    aC += v < 0 ? -v : v;
-    qC += v * v;
-    nC++;
-    if (v < minC) minC = v;
-    if (v > maxC) maxC = v;
-  }
-  statsC[COUNT] += nC;
-  statsC[SUM] += sC;
-  statsC[SUM_SQ] += qC;
-  statsC[SUM_ABS] += aC;
-  statsC[MIN] = minC;
-  statsC[MAX] = maxC;
-  statsR[COUNT] += nR;
-  statsR[SUM] += sR;
-  statsR[SUM_SQ] += qR;
-  statsR[SUM_ABS] += aR;
-  statsR[MIN] = minR;
-  statsR[MAX] = maxR;
+  return { acc, exact, headSums: perMetric, heads, qq };
 }

@@ -1,0 +1,68 @@
+import { shuffleAll, shufflePerNeuron } from './baselines.ts';
+import { columnStats } from './columns.ts';
+import { similarityDetail, type Detail } from './detail.ts';
+import { completeScan, type Distribution } from './exact.ts';
+import { gramMargin } from './gram.ts';
+import { MOMENTS_MAX_ROWS, exactMoments, type Moments } from './moments.ts';
+import { previewBlock } from './preview.ts';
+import { scanSimilarities } from './scan.ts';
+
+/**
+ * Everything the statistics need from one activation matrix (a condition): its
+ * similarity distributions for both metrics and all pair types, exact moments,
+ * and, for the measured conditions, the per-head tables, previews and QQ
+ * sequence. Self-contained and plain data in and out, so that it can run in a
+ * worker thread (pool.ts).
+ */
+export const QQ_SEQUENCE_LENGTH = 20000;
+
+export interface MatrixJob {
+  /** [rows, m] row-major activations (for a baseline: the target's, before shuffling) */
+  x: Float32Array;
+  rows: number;
+  m: number;
+  nHead: number;
+  /** per-head tables, previews and the QQ sequence (target and nontarget only) */
+  withDetail: boolean;
+  /** analyse a shuffled copy of x instead (baselines.ts), drawn from seed and layer */
+  baseline?: 'shuffled' | 'shuffledPerNeuron';
+  seed?: number;
+  layer?: number;
+}
+
+export interface MatrixResult {
+  /** mean activation per neuron */
+  mean: Float64Array;
+  /** 1 where the cosine (correlation) is undefined for the neuron */
+  cosBad: Uint8Array;
+  corrBad: Uint8Array;
+  /** [metric][pair] */
+  dists: Distribution[][];
+  moments: Moments | null;
+  detail: Detail | null;
+  qq: number[];
+}
+
+export async function analyseMatrix(job: MatrixJob): Promise<MatrixResult> {
+  const { rows, m, nHead, withDetail } = job;
+  const seed = job.seed ?? 0;
+  const layer = job.layer ?? 0;
+  const x =
+    job.baseline === 'shuffled'
+      ? shuffleAll(job.x, seed, layer)
+      : job.baseline === 'shuffledPerNeuron'
+        ? shufflePerNeuron(job.x, rows, m, seed, layer)
+        : job.x;
+  const cols = columnStats(x, rows, m);
+  const exactSums = rows <= MOMENTS_MAX_ROWS;
+  const scan = await scanSimilarities(cols, {
+    margin: gramMargin(rows),
+    sums: !exactSums,
+    nHead,
+    qqLimit: withDetail ? QQ_SEQUENCE_LENGTH : 0,
+  });
+  const detail = withDetail ? await similarityDetail(x, cols, scan, nHead, previewBlock(m)) : null;
+  const dists = completeScan(scan);
+  const moments = exactSums ? await exactMoments(x, cols) : null;
+  return { mean: cols.mean, cosBad: cols.cosBad, corrBad: cols.corrBad, dists, moments, detail, qq: scan.qq };
+}

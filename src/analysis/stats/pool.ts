@@ -1,0 +1,108 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { analyseMatrix, type MatrixJob, type MatrixResult } from './matrix.ts';
+
+/**
+ * The four matrices of a layer are independent, so they are analysed in
+ * parallel, one matrix per thread at a time (the GEMM and the scan of one matrix
+ * are single-threaded): this thread takes jobs itself, and worker threads (one per
+ * further core, up to MAX_THREADS in all) take the others as soon as they are
+ * ready. On two cores a layer takes about two matrices' time instead of four.
+ *
+ * Workers start on the first job, warm up (modules, onnxruntime sessions, the
+ * compiled kernel) while this thread works, and stay for later layers; an idle
+ * worker does not keep the process alive. Inputs go in SharedArrayBuffers (one
+ * copy, whatever the number of jobs that read it); results come back by
+ * structured clone (~1 MB per matrix). Where worker threads cannot start, this
+ * thread does all the jobs: the same code, the same results.
+ */
+export const MAX_THREADS = 4;
+
+interface Job {
+  job: MatrixJob;
+  resolve: (result: MatrixResult) => void;
+  reject: (error: Error) => void;
+}
+
+interface PoolWorker {
+  worker: Worker;
+  ready: boolean;
+  current: Job | null;
+}
+
+const queue: Job[] = [];
+const workers: PoolWorker[] = [];
+let started = false;
+let localBusy = false;
+
+function startWorkers(): void {
+  started = true;
+  const count = Math.min(MAX_THREADS, availableParallelism()) - 1;
+  for (let k = 0; k < count; k++) {
+    let worker: Worker;
+    try {
+      worker = new Worker(new URL('./matrix-worker.ts', import.meta.url));
+    } catch {
+      return; // no worker threads here: this thread does the work
+    }
+    const entry: PoolWorker = { worker, ready: false, current: null };
+    workers.push(entry);
+    const finish = (settle: (job: Job) => void) => {
+      const job = entry.current;
+      entry.current = null;
+      worker.unref();
+      if (job) settle(job);
+      dispatch();
+    };
+    worker.on('message', (message: { ready?: true; result?: MatrixResult; error?: string }) => {
+      if (message.ready) {
+        entry.ready = true;
+        dispatch();
+      } else {
+        finish((job) => (message.error !== undefined ? job.reject(new Error(message.error)) : job.resolve(message.result as MatrixResult)));
+      }
+    });
+    worker.on('error', (error) => {
+      workers.splice(workers.indexOf(entry), 1);
+      finish((job) => job.reject(error));
+    });
+    worker.unref();
+  }
+}
+
+function dispatch(): void {
+  for (const entry of workers) {
+    if (queue.length === 0) return;
+    if (!entry.ready || entry.current) continue;
+    const job = queue.shift() as Job;
+    entry.current = job;
+    entry.worker.ref(); // keep the process alive while a job is out
+    entry.worker.postMessage({ job: job.job });
+  }
+  if (queue.length > 0 && !localBusy) {
+    const job = queue.shift() as Job;
+    localBusy = true;
+    analyseMatrix(job.job)
+      .then(job.resolve, job.reject)
+      .finally(() => {
+        localBusy = false;
+        dispatch();
+      });
+  }
+}
+
+/** `x` in shared memory (a copy, unless it is there already), for jobs sent to workers. */
+export function shared(x: Float32Array): Float32Array {
+  if (x.buffer instanceof SharedArrayBuffer) return x;
+  const out = new Float32Array(new SharedArrayBuffer(x.byteLength));
+  out.set(x);
+  return out;
+}
+
+export function analyse(job: MatrixJob): Promise<MatrixResult> {
+  if (!started) startWorkers();
+  return new Promise((resolve, reject) => {
+    queue.push({ job, resolve, reject });
+    dispatch();
+  });
+}

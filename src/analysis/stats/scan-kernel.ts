@@ -1,0 +1,359 @@
+import { FINE_BINS, FINE_LENGTH, FINE_PER_BIN } from './histogram.ts';
+import { assembleModule, type WasmFunction } from './wasm-asm.ts';
+
+/**
+ * The innermost loop of the statistics, in WebAssembly: one row segment of the
+ * correlation Gram (columns j0 … j1 of row i, all of one pair type), both metrics.
+ * Per entry r and its cosine v = (a_i·a_j)·r + b_i·b_j (see columns.ts), in float64:
+ * - its fine bin f = trunc(x·10⁴ + 10001) (histogram.ts) is counted, unless the
+ *   value lies within the Gram's error margin of a report edge (or outside the
+ *   fine bins): then its id goes to the flag list instead, and scan.ts recomputes
+ *   it in float64 (~2,000 of 5.3 million values per matrix at 54 sentences);
+ * - |x| is summed per head pair (the per-head tables, and the pair's mean |x|);
+ * - min and max; and, in the `sums` variant, Σx and Σx².
+ * The JavaScript loop this replaces ran at ~20 ns per entry (bounds checks, boxed
+ * doubles, float64 min/max with NaN handling, a data-dependent branch per value).
+ * Here four entries go through together: the float64 arithmetic two lanes at a
+ * time (f64x2: the same operations, the same roundings), the bins four at a time,
+ * and an integer test (f mod 200 ∈ {0, 1}: the bin touches a report edge, or lies
+ * outside) picks the ~1 % of values that `careful` decides one by one with the
+ * margin, exactly as before. What is left scalar is the histogram increment.
+ * About 4× faster than the JavaScript; the increments and the float64 → int32
+ * conversions are now most of the time.
+ *
+ * Memory (one WebAssembly.Memory per Kernel, addresses fixed when it is built):
+ * state (per pair: minR maxR minC maxC ΣR ΣR² ΣC ΣC²), a and b, per-head |x|
+ * sums, 12 fine histograms (metric × pair), the flag list, and the Gram panel
+ * that gram.ts fills, plus a float32 scratch panel for chunked Grams.
+ */
+
+export type Elem = 'f32' | 'f64';
+
+export interface KernelLayout {
+  /** per pair 8 float64: minR, maxR, minC, maxC, ΣR, ΣR², ΣC, ΣC² */
+  state: number;
+  a: number;
+  b: number;
+  /** float64 [2][heads][heads]: Σ|x| per head pair, correlation then cosine */
+  heads: number;
+  /** int32 [2][6][FINE_LENGTH]: correlation then cosine, by pair */
+  fine: number;
+  flags: number;
+  flagCapacity: number;
+  /** the Gram panel (float32, or float64 when chunks are summed) */
+  panel: number;
+  /** float32 panel that a chunk's GEMM writes before it is added to `panel` */
+  scratch: number;
+  bytes: number;
+}
+
+const STATE_BYTES = 6 * 8 * 8;
+const HALF = FINE_BINS / 2;
+
+function align(x: number, to = 64): number {
+  return Math.ceil(x / to) * to;
+}
+
+export function kernelLayout(m: number, heads: number, panelEntries: number, elem: Elem): KernelLayout {
+  let at = 0;
+  const take = (bytes: number) => {
+    const start = at;
+    at = align(at + bytes);
+    return start;
+  };
+  const state = take(STATE_BYTES);
+  const a = take(8 * m + 16);
+  const b = take(8 * m + 16);
+  const headSums = take(2 * heads * heads * 8);
+  const fine = take(2 * 6 * FINE_LENGTH * 4);
+  // A row segment appends at most 2 flags per entry; scan.ts empties the list before it could overflow.
+  const flagCapacity = Math.max(1 << 16, 4 * m);
+  const flags = take(4 * flagCapacity);
+  const panel = take((elem === 'f32' ? 4 : 8) * panelEntries + 16);
+  const scratch = take(elem === 'f32' ? 0 : 4 * panelEntries + 16);
+  return { state, a, b, heads: headSums, fine, flags, flagCapacity, panel, scratch, bytes: at };
+}
+
+const LOW_LANES = '0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23'; // [a, b, 0, 0] and [c, d, 0, 0] → [a, b, c, d]
+
+/** Arguments of `careful`, in order (locals of the row function of the same names). */
+const CAREFUL_ARGS = ['$rlo', '$rhi', '$vlo', '$vhi', '$binsR', '$binsC', '$candR', '$candC', '$addrR', '$addrC', '$id', '$j', '$nf', '$fineR', '$fineC', '$mt'];
+
+/** WebAssembly text shared by the row functions and `careful`. */
+function snippets(layout: KernelLayout) {
+  // Flag ids: correlation i·m + j, cosine ~(i·m + j).
+  const flagId = (m: 'R' | 'C', lane: number) =>
+    m === 'R'
+      ? `local.get $id local.get $j i32.add i32.const ${lane} i32.add`
+      : `i32.const -1 local.get $id local.get $j i32.add i32.const ${lane} i32.add i32.xor`;
+  const flag = (m: 'R' | 'C', lane: number) => `
+    local.get $nf i32.const 2 i32.shl ${flagId(m, lane)} i32.store offset=${layout.flags}
+    local.get $nf i32.const 1 i32.add local.set $nf`;
+  const count = (m: 'R' | 'C', lane: number) =>
+    `local.get $addr${m} i32x4.extract_lane ${lane} local.tee $f local.get $f i32.load i32.const 1 i32.add i32.store`;
+  // A candidate: flagged if within the margin of the edge (t in fine-bin units; an edge
+  // lies at the bottom of a bin with (f − 1) mod 200 = 0 and at the top of one with 199)
+  // or outside the fine bins; otherwise counted.
+  const decide = (x: string, m: 'R' | 'C', lane: number, bins: string) => `
+    ${x} f64.const ${HALF} f64.mul f64.const ${HALF + 1} f64.add local.set $t
+    ${bins} local.tee $f f64.convert_i32_s local.set $ff
+    local.get $f i32.const 1 i32.sub i32.const ${FINE_PER_BIN} i32.rem_u local.set $rem
+    local.get $t local.get $ff f64.sub
+    local.get $ff f64.const 1 f64.add local.get $t f64.sub
+    local.get $rem i32.eqz select
+    local.get $mt f64.lt
+    local.get $rem i32.eqz local.get $rem i32.const ${FINE_PER_BIN - 1} i32.eq i32.or i32.and
+    local.get $f i32.const 1 i32.sub i32.const ${FINE_BINS - 1} i32.gt_u i32.or
+    if ${flag(m, lane)}
+    else local.get $f i32.const 2 i32.shl local.get $fine${m} i32.add local.tee $f local.get $f i32.load i32.const 1 i32.add i32.store
+    end`;
+  const lane = (v: string, k: number) => `local.get ${v} f64x2.extract_lane ${k}`;
+  const lanes = (f: (lane: number) => string) => [0, 1, 2, 3].map(f).join('\n');
+  return { flag, count, decide, lane, lanes };
+}
+
+/** The eight values of a quad with a candidate among them: each candidate decided, the rest counted. */
+function carefulFunction(layout: KernelLayout): WasmFunction {
+  const { count, decide, lane, lanes } = snippets(layout);
+  const v128 = (name: string): [string, 'v128'] => [name, 'v128'];
+  return {
+    name: 'careful',
+    params: [
+      ...['$rlo', '$rhi', '$vlo', '$vhi', '$binsR', '$binsC', '$candR', '$candC', '$addrR', '$addrC'].map(v128),
+      ['$id', 'i32'], ['$j', 'i32'], ['$nf', 'i32'], ['$fineR', 'i32'], ['$fineC', 'i32'], ['$mt', 'f64'],
+    ],
+    result: 'i32',
+    locals: [['$t', 'f64'], ['$ff', 'f64'], ['$f', 'i32'], ['$rem', 'i32']],
+    body: `
+      ${lanes((k) => `local.get $candR i32x4.extract_lane ${k}
+        if ${decide(lane(k < 2 ? '$rlo' : '$rhi', k % 2), 'R', k, `local.get $binsR i32x4.extract_lane ${k}`)} else ${count('R', k)} end`)}
+      ${lanes((k) => `local.get $candC i32x4.extract_lane ${k}
+        if ${decide(lane(k < 2 ? '$vlo' : '$vhi', k % 2), 'C', k, `local.get $binsC i32x4.extract_lane ${k}`)} else ${count('C', k)} end`)}
+      local.get $nf`,
+  };
+}
+
+function rowFunction(layout: KernelLayout, elem: Elem, sums: boolean, dh: number, heads: number): WasmFunction {
+  const { count, decide, lane, lanes } = snippets(layout);
+  const size = elem === 'f32' ? 4 : 8;
+  const headC = heads * heads * 8;
+  // Two entries (lanes lo/hi of one f64x2) from the panel at $p + offset.
+  const pairAt = (offset: number) =>
+    elem === 'f32'
+      ? `local.get $p v128.load64_zero offset=${offset} f64x2.promote_low_f32x4`
+      : `local.get $p v128.load offset=${offset}`;
+  const scalarAt = elem === 'f32' ? 'local.get $p f32.load f64.promote_f32' : 'local.get $p f64.load';
+  // Four entries' fine bins (clamped to the histogram) and addresses, and which are
+  // candidates for a flag: in a fine bin next to a report edge, f mod 200 ∈ {0, 1}
+  // (f·10486 >> 21 = ⌊f/200⌋ for 0 ≤ f ≤ 20001), or outside (f = 0, f = FINE_BINS + 1).
+  const binsAndCandidates = (lo: string, hi: string, m: 'R' | 'C') => `
+    local.get ${lo} local.get $scale f64x2.mul local.get $shift f64x2.add i32x4.trunc_sat_f64x2_s_zero
+    local.get ${hi} local.get $scale f64x2.mul local.get $shift f64x2.add i32x4.trunc_sat_f64x2_s_zero
+    i8x16.shuffle ${LOW_LANES} local.get $last4 i32x4.min_u local.tee $bins${m}
+    local.get $bins${m} local.get $k10486 i32x4.mul i32.const 21 i32x4.shr_u local.get $k200 i32x4.mul i32x4.sub
+    local.get $two4 i32x4.lt_s local.set $cand${m}
+    local.get $bins${m} i32.const 2 i32x4.shl local.get $fine${m}4 i32x4.add local.set $addr${m}`;
+  const vectorTotals = (x: string, m: 'R' | 'C') => `
+    local.get $abs${m} local.get ${x} f64x2.abs f64x2.add local.set $abs${m}
+    local.get $min${m} local.get ${x} f64x2.pmin local.set $min${m}
+    local.get $max${m} local.get ${x} f64x2.pmax local.set $max${m}
+    ${sums ? `local.get $sum${m} local.get ${x} f64x2.add local.set $sum${m}
+    local.get $sq${m} local.get ${x} local.get ${x} f64x2.mul f64x2.add local.set $sq${m}` : ''}`;
+  const scalarTotals = (x: string, m: 'R' | 'C') => `
+    local.get $sabs${m} local.get ${x} f64.abs f64.add local.set $sabs${m}
+    local.get ${x} local.get $smin${m} local.get ${x} local.get $smin${m} f64.lt select local.set $smin${m}
+    local.get ${x} local.get $smax${m} local.get ${x} local.get $smax${m} f64.gt select local.set $smax${m}
+    ${sums ? `local.get $ssum${m} local.get ${x} f64.add local.set $ssum${m}
+    local.get $ssq${m} local.get ${x} local.get ${x} f64.mul f64.add local.set $ssq${m}` : ''}`;
+  const scalarBin = (x: string, m: 'R' | 'C') =>
+    decide(`local.get ${x}`, m, 0, `local.get ${x} f64.const ${HALF} f64.mul f64.const ${HALF + 1} f64.add i32.trunc_sat_f64_s local.tee $f
+      i32.const ${FINE_BINS + 1} local.get $f i32.const ${FINE_BINS + 1} i32.lt_u select`);
+  const cosine = (r: string, offset: number) => `
+    local.get $ai2 local.get $j i32.const 3 i32.shl v128.load offset=${layout.a + offset} f64x2.mul local.get ${r} f64x2.mul
+    local.get $bi2 local.get $j i32.const 3 i32.shl v128.load offset=${layout.b + offset} f64x2.mul f64x2.add`;
+  const reduceInto = (v: string, s: string) => `${lane(v, 0)} ${lane(v, 1)} f64.add local.get ${s} f64.add local.set ${s}`;
+  // min/max of the two lanes, then with the scalar's
+  const minmax = (v: string, s: string, cmp: 'f64.lt' | 'f64.gt') => `
+    ${lane(v, 0)} ${lane(v, 1)} ${lane(v, 0)} ${lane(v, 1)} ${cmp} select local.set $t
+    local.get $t local.get ${s} local.get $t local.get ${s} ${cmp} select local.set ${s}`;
+  const addSum = (v: string, s: string, offset: number) =>
+    `local.get $state ${lane(v, 0)} ${lane(v, 1)} f64.add local.get ${s} f64.add local.get $state f64.load offset=${offset} f64.add f64.store offset=${offset}`;
+  const body = `
+    ;; the pair's min/max so far, and constants
+    local.get $state f64.load offset=0 local.set $sminR
+    local.get $state f64.load offset=8 local.set $smaxR
+    local.get $state f64.load offset=16 local.set $sminC
+    local.get $state f64.load offset=24 local.set $smaxC
+    local.get $sminR f64x2.splat local.set $minR
+    local.get $smaxR f64x2.splat local.set $maxR
+    local.get $sminC f64x2.splat local.set $minC
+    local.get $smaxC f64x2.splat local.set $maxC
+    local.get $ai f64x2.splat local.set $ai2
+    local.get $bi f64x2.splat local.set $bi2
+    local.get $fineR i32x4.splat local.set $fineR4
+    local.get $fineC i32x4.splat local.set $fineC4
+    f64.const ${HALF} f64x2.splat local.set $scale
+    f64.const ${HALF + 1} f64x2.splat local.set $shift
+    i32.const ${FINE_BINS + 1} i32x4.splat local.set $last4
+    i32.const 10486 i32x4.splat local.set $k10486
+    i32.const ${FINE_PER_BIN} i32x4.splat local.set $k200
+    i32.const 2 i32x4.splat local.set $two4
+    local.get $j0 local.set $j
+    block $done
+      loop $segment
+        local.get $j local.get $j1 i32.ge_s br_if $done
+        ;; the columns of one head: [j, end)
+        local.get $j i32.const ${dh} i32.div_u local.tee $cell
+        i32.const 1 i32.add i32.const ${dh} i32.mul local.tee $end
+        local.get $j1 local.get $end local.get $j1 i32.lt_s select local.set $end
+        f64.const 0 f64x2.splat local.set $absR
+        f64.const 0 f64x2.splat local.set $absC
+        f64.const 0 local.set $sabsR
+        f64.const 0 local.set $sabsC
+        block $quadsDone
+          loop $quad
+            local.get $j i32.const 4 i32.add local.get $end i32.gt_s br_if $quadsDone
+            ${pairAt(0)} local.set $rlo
+            ${pairAt(2 * size)} local.set $rhi
+            ${binsAndCandidates('$rlo', '$rhi', 'R')}
+            ${vectorTotals('$rlo', 'R')}
+            ${vectorTotals('$rhi', 'R')}
+            ${cosine('$rlo', 0)} local.set $vlo
+            ${cosine('$rhi', 16)} local.set $vhi
+            ${binsAndCandidates('$vlo', '$vhi', 'C')}
+            ${vectorTotals('$vlo', 'C')}
+            ${vectorTotals('$vhi', 'C')}
+            local.get $candR local.get $candC v128.or v128.any_true
+            if
+              ;; rare (a few % of quads): a candidate among the eight values, decided apart
+              ${CAREFUL_ARGS.map((a) => `local.get ${a}`).join(' ')} call $careful local.set $nf
+            else
+              ${lanes((k) => count('R', k))}
+              ${lanes((k) => count('C', k))}
+            end
+            local.get $p i32.const ${4 * size} i32.add local.set $p
+            local.get $j i32.const 4 i32.add local.set $j
+            br $quad
+          end
+        end
+        block $singlesDone
+          loop $single
+            local.get $j local.get $end i32.ge_s br_if $singlesDone
+            ${scalarAt} local.set $r
+            ${scalarBin('$r', 'R')}
+            ${scalarTotals('$r', 'R')}
+            local.get $ai local.get $j i32.const 3 i32.shl f64.load offset=${layout.a} f64.mul local.get $r f64.mul
+            local.get $bi local.get $j i32.const 3 i32.shl f64.load offset=${layout.b} f64.mul f64.add local.set $v
+            ${scalarBin('$v', 'C')}
+            ${scalarTotals('$v', 'C')}
+            local.get $p i32.const ${size} i32.add local.set $p
+            local.get $j i32.const 1 i32.add local.set $j
+            br $single
+          end
+        end
+        ;; this head pair's Σ|x|
+        local.get $head local.get $cell i32.const 3 i32.shl i32.add local.tee $cell
+        ${reduceInto('$absR', '$sabsR')}
+        local.get $cell f64.load offset=0 local.get $sabsR f64.add f64.store offset=0
+        local.get $cell
+        ${reduceInto('$absC', '$sabsC')}
+        local.get $cell f64.load offset=${headC} local.get $sabsC f64.add f64.store offset=${headC}
+        br $segment
+      end
+    end
+    ${minmax('$minR', '$sminR', 'f64.lt')}
+    ${minmax('$maxR', '$smaxR', 'f64.gt')}
+    ${minmax('$minC', '$sminC', 'f64.lt')}
+    ${minmax('$maxC', '$smaxC', 'f64.gt')}
+    local.get $state local.get $sminR f64.store offset=0
+    local.get $state local.get $smaxR f64.store offset=8
+    local.get $state local.get $sminC f64.store offset=16
+    local.get $state local.get $smaxC f64.store offset=24
+    ${sums ? [addSum('$sumR', '$ssumR', 32), addSum('$sqR', '$ssqR', 40), addSum('$sumC', '$ssumC', 48), addSum('$sqC', '$ssqC', 56)].join('\n') : ''}
+    local.get $nf`;
+  const f64s = (names: string[]) => names.map((n) => [n, 'f64'] as [string, 'f64']);
+  const v128s = (names: string[]) => names.map((n) => [n, 'v128'] as [string, 'v128']);
+  return {
+    name: `row_${elem}${sums ? '_sums' : ''}`,
+    params: [
+      ['$p', 'i32'], ['$j0', 'i32'], ['$j1', 'i32'], ['$ai', 'f64'], ['$bi', 'f64'], ['$id', 'i32'], ['$nf', 'i32'],
+      ['$state', 'i32'], ['$fineR', 'i32'], ['$fineC', 'i32'], ['$head', 'i32'], ['$mt', 'f64'],
+    ],
+    result: 'i32',
+    locals: [
+      ['$j', 'i32'], ['$end', 'i32'], ['$cell', 'i32'], ['$f', 'i32'], ['$rem', 'i32'],
+      ...f64s(['$r', '$v', '$t', '$ff', '$sminR', '$smaxR', '$sminC', '$smaxC', '$sabsR', '$sabsC', '$ssumR', '$ssqR', '$ssumC', '$ssqC']),
+      ...v128s([
+        '$rlo', '$rhi', '$vlo', '$vhi', '$binsR', '$binsC', '$ai2', '$bi2', '$scale', '$shift', '$last4', '$k10486', '$k200', '$two4',
+        '$fineR4', '$fineC4', '$addrR', '$addrC', '$candR', '$candC',
+        '$minR', '$maxR', '$minC', '$maxC', '$absR', '$absC', '$sumR', '$sqR', '$sumC', '$sqC',
+      ]),
+    ],
+    body,
+  };
+}
+
+/** dst[k] += src[k] (float64 += float32), k < count: a chunk's Gram added to the panel. */
+function accumulateFunction(): WasmFunction {
+  return {
+    name: 'accumulate',
+    params: [['$dst', 'i32'], ['$src', 'i32'], ['$count', 'i32']],
+    locals: [['$end', 'i32']],
+    body: `
+      local.get $src local.get $count i32.const 2 i32.shl i32.add local.set $end
+      block $done
+        loop $next
+          local.get $src i32.const 8 i32.add local.get $end i32.gt_u br_if $done
+          local.get $dst local.get $dst v128.load local.get $src v128.load64_zero f64x2.promote_low_f32x4 f64x2.add v128.store
+          local.get $dst i32.const 16 i32.add local.set $dst
+          local.get $src i32.const 8 i32.add local.set $src
+          br $next
+        end
+      end
+      block $tailDone
+        loop $tail
+          local.get $src local.get $end i32.ge_u br_if $tailDone
+          local.get $dst local.get $dst f64.load local.get $src f32.load f64.promote_f32 f64.add f64.store
+          local.get $dst i32.const 8 i32.add local.set $dst
+          local.get $src i32.const 4 i32.add local.set $src
+          br $tail
+        end
+      end`,
+  };
+}
+
+export type RowKernel = (
+  p: number, j0: number, j1: number, ai: number, bi: number, id: number, nf: number,
+  state: number, fineR: number, fineC: number, head: number, marginFine: number,
+) => number;
+
+export interface Kernel {
+  memory: WebAssembly.Memory;
+  layout: KernelLayout;
+  elem: Elem;
+  row: RowKernel;
+  rowSums: RowKernel;
+  accumulate: (dst: number, src: number, count: number) => void;
+}
+
+const PAGE = 65536;
+
+export function buildKernel(m: number, dh: number, heads: number, panelEntries: number, elem: Elem): Kernel {
+  const layout = kernelLayout(m, heads, panelEntries, elem);
+  const pages = Math.ceil(layout.bytes / PAGE);
+  const bytes = assembleModule(
+    [rowFunction(layout, elem, false, dh, heads), rowFunction(layout, elem, true, dh, heads), carefulFunction(layout), accumulateFunction()],
+    pages,
+  );
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+  const e = instance.exports as Record<string, unknown>;
+  return {
+    memory,
+    layout,
+    elem,
+    row: e[`row_${elem}`] as RowKernel,
+    rowSums: e[`row_${elem}_sums`] as RowKernel,
+    accumulate: e.accumulate as Kernel['accumulate'],
+  };
+}
