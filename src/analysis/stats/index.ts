@@ -2,7 +2,7 @@
  * Every similarity statistic of the lecture for one layer: see layer-stats.ts for
  * the entry point and docs/stats-format.md for the output.
  */
-export { computeLayerStats } from './layer-stats.ts';
+export { computeLayerStats, warmUpStats } from './layer-stats.ts';
 export { QQ_SEQUENCE_LENGTH } from './matrix.ts';
 export type { LayerStatsInput, LayerStatsResult, LayerPreviews } from './layer-stats.ts';
 export { EDGES, numpyBin, numpyDensity, numpyEdges, FINE_BINS, FINE_WIDTH } from './histogram.ts';

@@ -14,7 +14,7 @@ import type { Detail } from './detail.ts';
 import { EDGES } from './histogram.ts';
 import type { MatrixResult } from './matrix.ts';
 import { pairCount } from './pair-mask.ts';
-import { analyse, shared } from './pool.ts';
+import { analyse, shared, warmUp } from './pool.ts';
 import { METRIC_CORR, METRIC_COS } from './scan.ts';
 import { summarise } from './summary.ts';
 
@@ -194,3 +194,37 @@ function exampleLooks(input: LayerStatsInput, warnings: string[]): LayerStats['e
   };
 }
 
+
+let warming: Promise<void> | null = null;
+
+/**
+ * Starts the worker threads and warms every thread (onnxruntime's sessions, the
+ * compiled scan kernel, V8's optimised code) and this thread's per-layer code, so
+ * that the first layer runs about as fast as the later ones. Idempotent: the first
+ * call does the work, later ones return the same promise. Meant to run while the
+ * model loads; computeLayerStats works without it (then the first layers pay).
+ */
+export function warmUpStats(): Promise<void> {
+  warming ??= (async () => {
+    await warmUp();
+    // Whole layers of GPT-2-small size at the lecture's 54 sentences, through
+    // the pool: the dispatch, the result transfer and the summaries get warm too.
+    const nSentences = 54;
+    const nEmbd = 768;
+    const x = (salt: number) => {
+      const out = new Float32Array(nSentences * 3 * nEmbd);
+      for (let k = 0; k < out.length; k++) out[k] = (Math.sin(k * 12.9898 + salt) * 43758.5453) % 1;
+      return out;
+    };
+    const target = x(0);
+    const nontarget = x(1);
+    for (let layer = 0; layer < WARM_UP_LAYERS; layer++) {
+      await computeLayerStats({ layer, target, nontarget, nSentences, nEmbd, nHead: 12, seed: 0 });
+    }
+  })();
+  return warming;
+}
+
+/** Layers computed by warmUpStats (after each thread's own warm-up): measured, two
+ * leave the first real layers no slower than the later ones. */
+const WARM_UP_LAYERS = 2;

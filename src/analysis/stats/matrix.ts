@@ -66,3 +66,21 @@ export async function analyseMatrix(job: MatrixJob): Promise<MatrixResult> {
   const moments = exactSums ? await exactMoments(x, cols) : null;
   return { mean: cols.mean, cosBad: cols.cosBad, corrBad: cols.corrBad, dists, moments, detail, qq: scan.qq };
 }
+
+/**
+ * Warms this thread up for GPT-2-small-sized layers at the lecture's 54 sentences
+ * (the commonest shape; another shape only compiles its own kernel on first use):
+ * onnxruntime's sessions created, the scan kernel compiled and run over whole
+ * 3d × 3d Grams, every step's JavaScript run once. layer-stats.ts warmUpStats then
+ * runs whole layers through the pool, which finishes the JIT's work. Results are
+ * discarded.
+ */
+export async function warmUpMatrix(nEmbd = 768, nHead = 12, rows = 54): Promise<void> {
+  const m = 3 * nEmbd;
+  const x = new Float32Array(rows * m);
+  for (let k = 0; k < x.length; k++) x[k] = (Math.sin(k * 12.9898) * 43758.5453) % 1;
+  const base = { x, rows, m, nHead, seed: 0, layer: 0 };
+  await analyseMatrix({ ...base, withDetail: true });
+  await analyseMatrix({ ...base, withDetail: false, baseline: 'shuffled' });
+  await analyseMatrix({ ...base, withDetail: false, baseline: 'shuffledPerNeuron' });
+}

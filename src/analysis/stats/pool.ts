@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { analyseMatrix, type MatrixJob, type MatrixResult } from './matrix.ts';
+import { analyseMatrix, warmUpMatrix, type MatrixJob, type MatrixResult } from './matrix.ts';
 
 /**
  * The four matrices of a layer are independent, so they are analysed in
@@ -9,9 +9,10 @@ import { analyseMatrix, type MatrixJob, type MatrixResult } from './matrix.ts';
  * further core, up to MAX_THREADS in all) take the others as soon as they are
  * ready. On two cores a layer takes about two matrices' time instead of four.
  *
- * Workers start on the first job, warm up (modules, onnxruntime sessions, the
- * compiled kernel) while this thread works, and stay for later layers; an idle
- * worker does not keep the process alive. Inputs go in SharedArrayBuffers (one
+ * Workers start on warmUp() or the first job, warm up (modules, onnxruntime
+ * sessions, the compiled kernel) while this thread works, and stay for later
+ * layers; an idle worker does not keep the process alive (one still starting
+ * does, so that an awaited warmUp() settles). Inputs go in SharedArrayBuffers (one
  * copy, whatever the number of jobs that read it); results come back by
  * structured clone (~1 MB per matrix). Where worker threads cannot start, this
  * thread does all the jobs: the same code, the same results.
@@ -30,6 +31,9 @@ interface PoolWorker {
   current: Job | null;
 }
 
+/** Settles when every worker has reported ready (or failed to start). */
+const workersReady: Promise<void>[] = [];
+
 const queue: Job[] = [];
 const workers: PoolWorker[] = [];
 let started = false;
@@ -47,16 +51,20 @@ function startWorkers(): void {
     }
     const entry: PoolWorker = { worker, ready: false, current: null };
     workers.push(entry);
+    let settleReady = () => {};
+    workersReady.push(new Promise<void>((resolve) => (settleReady = resolve)));
     const finish = (settle: (job: Job) => void) => {
       const job = entry.current;
       entry.current = null;
-      worker.unref();
+      if (entry.ready) worker.unref();
       if (job) settle(job);
       dispatch();
     };
     worker.on('message', (message: { ready?: true; result?: MatrixResult; error?: string }) => {
       if (message.ready) {
         entry.ready = true;
+        if (!entry.current) worker.unref();
+        settleReady();
         dispatch();
       } else {
         finish((job) => (message.error !== undefined ? job.reject(new Error(message.error)) : job.resolve(message.result as MatrixResult)));
@@ -64,9 +72,9 @@ function startWorkers(): void {
     });
     worker.on('error', (error) => {
       workers.splice(workers.indexOf(entry), 1);
+      settleReady();
       finish((job) => job.reject(error));
     });
-    worker.unref();
   }
 }
 
@@ -105,4 +113,31 @@ export function analyse(job: MatrixJob): Promise<MatrixResult> {
     queue.push({ job, resolve, reject });
     dispatch();
   });
+}
+
+let warming: Promise<void> | null = null;
+
+/**
+ * Starts the workers and warms every thread (this one included) so that the
+ * first layer runs as fast as the later ones; idempotent (one warm-up per
+ * process). Meant to run while the model loads. Jobs that arrive meanwhile wait
+ * for a thread that is ready.
+ */
+export function warmUp(): Promise<void> {
+  if (!warming) {
+    if (!started) startWorkers();
+    const local = (async () => {
+      // this thread counts as busy while it warms: jobs go to ready workers first
+      while (localBusy) await new Promise((resolve) => setImmediate(resolve));
+      localBusy = true;
+      try {
+        await warmUpMatrix();
+      } finally {
+        localBusy = false;
+        dispatch();
+      }
+    })();
+    warming = Promise.all([local, ...workersReady]).then(() => undefined);
+  }
+  return warming;
 }
