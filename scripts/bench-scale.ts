@@ -42,10 +42,12 @@ function timed(label: string, command: string[], env: NodeJS.ProcessEnv = {}): v
 }
 
 mkdirSync(`${work}/sets`, { recursive: true });
+mkdirSync(`${work}/sets-thousand`, { recursive: true });
 const gpt2 = await ensureBenchModel();
 
 // (1) 1,000 sentences, full-size GPT-2
-const thousand = `${work}/sets/thousand.yaml`;
+// alone in its folder: the site build takes folders of sets
+const thousand = `${work}/sets-thousand/thousand.yaml`;
 writeFileSync(thousand, [
   'title: A thousand sentences with "her" (benchmark)',
   `model: ${gpt2}`,
@@ -57,7 +59,9 @@ writeFileSync(thousand, [
 console.log(`1,000 sentences × ${12} layers, random GPT-2 (d = 768):`);
 timed('analysis', [process.execPath, 'bin/qkv-atlas.js', 'analyze', '--set', thousand, '--out', `${work}/out/thousand`]);
 if (!skipSite) {
-  timed('site build (analysis cached by the previous step? see the build log)', [process.execPath, 'node_modules/.bin/astro', 'build', '--outDir', `${work}/dist-thousand`], { QKV_ATLAS_SETS: thousand });
+  // the site's own analysis cache is separate from the command's output folder: the build analyses again
+  timed('site build (analysis included, in its own cache)', [process.execPath, 'node_modules/astro/bin/astro.mjs', 'build', '--outDir', `${work}/dist-thousand`],
+    { QKV_ATLAS_SETS: `${work}/sets-thousand`, QKV_ATLAS_CACHE_DIR: `${work}/analysis-cache`, ASTRO_TELEMETRY_DISABLED: '1' });
 }
 
 // (2) GPT-2-medium-sized model on the lecture's set
