@@ -9,11 +9,13 @@ import { modelFolder } from '../helpers/model-folder.ts';
 
 /** The command line as a user runs it, killed in the middle and started twice at once. */
 const cli = fileURLToPath(new URL('../../bin/qkv-atlas.js', import.meta.url));
+const SENTENCES = 1200;
 
 function setFile(): string {
   const file = join(mkdtempSync(join(tmpdir(), 'qkv-atlas-set-')), 'interrupted.yaml');
   const frames = ['I saw', 'She gave', 'They asked', 'We invited', 'The dog followed', 'He thanked'];
-  const sentences = Array.from({ length: 300 }, (_, i) => `${frames[i % 6]} her ${i} times.`);
+  // enough sentences that writing the output takes a while: the kill must land in the middle
+  const sentences = Array.from({ length: SENTENCES }, (_, i) => `${frames[i % 6]} her ${i} times.`);
   writeFileSync(file, `title: t\nmodel: m\ntarget: " her"\nseed: 1\nsentences:\n${sentences.map((s) => `  - ${s}`).join('\n')}\n`);
   return file;
 }
@@ -37,12 +39,13 @@ describe('interrupted and simultaneous runs', () => {
     // kill it once it has started writing its staging folder
     for (let i = 0; i < 600 && !readdirSync(parent).some((f) => f.includes('staging')); i++) await sleep(20);
     first.child.kill('SIGKILL');
-    await first.done;
+    const killed = await first.done;
+    expect(killed.code, 'the first run finished before it could be interrupted').toBe(null);
     expect(existsSync(join(out, 'manifest.json'))).toBe(false);
 
     const second = await run(['analyze', '--set', set, '--model', model, '--out', out]).done;
     expect(second.code, second.stderr).toBe(0);
-    expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).sentences).toHaveLength(300);
+    expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).sentences).toHaveLength(SENTENCES);
     expect(readdirSync(parent)).toEqual(['result']);
   });
 
