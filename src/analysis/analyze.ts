@@ -8,7 +8,7 @@ import { resolveModel } from './model/resolve.ts';
 import { loadTokenizer } from './model/tokenizer.ts';
 import { loadSetFile, resolveLayers, type SetWarning } from './sentences/set-file.ts';
 import { locateInSet } from './sentences/locate.ts';
-import { computeLayerStats } from './stats/index.ts';
+import { layerStatsInOrder } from './stats/index.ts';
 import { METRICS, type Manifest } from './format.ts';
 
 export interface AnalyzeOptions {
@@ -65,13 +65,16 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeResult> {
   try {
     started = performance.now();
     const width = 3 * n_embd;
-    for (const { layer, target, nontarget } of activations) {
+    const results = layerStatsInOrder(activations.length, (i) => ({
+      layer: activations[i].layer, target: activations[i].target, nontarget: activations[i].nontarget,
+      nSentences: located.sentences.length, nEmbd: n_embd, nHead: n_head, seed: set.seed,
+    }));
+    let index = 0;
+    for await (const { stats, previews } of results) {
+      const { layer, target, nontarget } = activations[index++];
       const shape = [located.sentences.length, width];
       await writeFileAtomic(output.path('activations', `layer-${layer}-target.npy`), encodeNpyFloat32(target, shape));
       await writeFileAtomic(output.path('activations', `layer-${layer}-nontarget.npy`), encodeNpyFloat32(nontarget, shape));
-      const { stats, previews } = await computeLayerStats({
-        layer, target, nontarget, nSentences: located.sentences.length, nEmbd: n_embd, nHead: n_head, seed: set.seed,
-      });
       await writeFileAtomic(output.path('stats', `layer-${layer}.json`), JSON.stringify(stats));
       for (const metric of METRICS) {
         for (const condition of ['target', 'nontarget'] as const) {

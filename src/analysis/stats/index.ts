@@ -3,6 +3,7 @@
  * the entry point and docs/stats-format.md for the output.
  */
 export { computeLayerStats, warmUpStats } from './layer-stats.ts';
+export { layerStatsInOrder } from './layers.ts';
 export { QQ_SEQUENCE_LENGTH } from './matrix.ts';
 export type { LayerStatsInput, LayerStatsResult, LayerPreviews } from './layer-stats.ts';
 export { EDGES, numpyBin, numpyDensity, numpyEdges, FINE_BINS, FINE_WIDTH } from './histogram.ts';
