@@ -126,9 +126,6 @@ function planDepth(hooks: readonly string[], nLayer: number): { layers: number; 
   return { layers: deepest.layer + 1, lastLayerStop, final: false };
 }
 
-const FLOAT_TYPE = 1;
-const INT64_TYPE = 7;
-
 class GraphBuilder {
   private readonly nodes: NodeMessage[] = [];
   private readonly initializers: TensorMessage[] = [];
@@ -206,7 +203,7 @@ class GraphBuilder {
       name,
       type: { tensor_type: { elem_type: elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } } },
     });
-    const output = (name: string): ValueInfoMessage => ({ name, type: { tensor_type: { elem_type: FLOAT_TYPE } } });
+    const output = (name: string): ValueInfoMessage => ({ name, type: { tensor_type: { elem_type: DataType.FLOAT } } });
     // Inputs no requested output depends on (e.g. attention_bias when only embeddings are asked for) are still declared, so every session takes the same feeds.
     return encodeModel({
       ir_version: 9,
@@ -218,9 +215,9 @@ class GraphBuilder {
         node: this.nodes,
         initializer: this.initializers,
         input: [
-          input('input_ids', INT64_TYPE, ['batch', 'pos']),
-          input('position_ids', INT64_TYPE, ['batch', 'pos']),
-          input('attention_bias', FLOAT_TYPE, ['batch', 1, 'pos', 'pos']),
+          input('input_ids', DataType.INT64, ['batch', 'pos']),
+          input('position_ids', DataType.INT64, ['batch', 'pos']),
+          input('attention_bias', DataType.FLOAT, ['batch', 1, 'pos', 'pos']),
         ],
         output: outputs.map(output),
       },
