@@ -6,11 +6,11 @@
  *
  *   node scripts/bench-scale.ts [--skip-site]
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { writeRandomModel } from '../src/analysis/model/random-model.ts';
 import { ensureBenchModel } from './bench-model.ts';
+import { runMeasured } from './measured.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const work = `${root}.cache/bench`;
@@ -27,18 +27,13 @@ function thousandSentences(): string[] {
 }
 
 function timed(label: string, command: string[], env: NodeJS.ProcessEnv = {}): void {
-  const useTime = existsSync('/usr/bin/time');
-  const [file, ...args] = useTime ? ['/usr/bin/time', '-v', ...command] : command;
-  const started = performance.now();
-  const result = spawnSync(file, args, { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  const seconds = (performance.now() - started) / 1000;
-  const peak = /Maximum resident set size \(kbytes\): (\d+)/.exec(result.stderr);
+  const result = runMeasured(command, { cwd: root, env });
   if (result.status !== 0) {
-    console.log(`  ${label}: FAILED (exit ${result.status})\n${result.stderr.split('\n').filter((l) => !l.startsWith('\t')).slice(-15).join('\n')}`);
+    console.log(`  ${label}: FAILED (exit ${result.status})\n${result.stderr.split('\n').slice(-15).join('\n')}`);
     process.exitCode = 1;
     return;
   }
-  console.log(`  ${label}: ${seconds.toFixed(1)} s, peak RSS ${peak ? `${(Number(peak[1]) / 1024).toFixed(0)} MB` : 'n/a (no /usr/bin/time)'}`);
+  console.log(`  ${label}: ${result.seconds.toFixed(1)} s, peak RSS ${result.peakMB !== null ? `${result.peakMB.toFixed(0)} MB` : 'n/a (no /usr/bin/time)'}`);
 }
 
 mkdirSync(`${work}/sets`, { recursive: true });

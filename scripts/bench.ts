@@ -5,9 +5,10 @@
  *   npm run bench                 all sections
  *   npm run bench -- model stats  only these sections
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { runMeasured } from './measured.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const SECTIONS: Record<string, { script: string; args: string[]; about: string }> = {
@@ -20,8 +21,7 @@ const SECTIONS: Record<string, { script: string; args: string[]; about: string }
 
 const requested = process.argv.slice(2);
 const names = requested.length > 0 ? requested : Object.keys(SECTIONS);
-const timeV = existsSync('/usr/bin/time');
-console.log(`machine: ${(await import('node:os')).cpus().length} cores, ${((await import('node:os')).totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}; load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(`machine: ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 let failed = false;
 for (const name of names) {
   const section = SECTIONS[name];
@@ -34,14 +34,9 @@ for (const name of names) {
     continue;
   }
   console.log(`\n== ${name}: ${section.about}`);
-  const command = timeV ? '/usr/bin/time' : process.execPath;
-  const args = timeV ? ['-v', process.execPath, section.script, ...section.args] : [section.script, ...section.args];
-  const result = spawnSync(command, args, { cwd: root, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
-  const peak = /Maximum resident set size \(kbytes\): (\d+)/.exec(result.stderr ?? '');
-  const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)/.exec(result.stderr ?? '');
-  const ownErrors = (result.stderr ?? '').split('\n').filter((line) => !/^\t/.test(line) && !/Command being timed/.test(line)).join('\n').trim();
-  if (ownErrors) process.stderr.write(`${ownErrors}\n`);
-  if (peak) console.log(`  [${name}] peak RSS (/usr/bin/time -v): ${(Number(peak[1]) / 1024).toFixed(0)} MB, wall ${wall?.[1]}`);
+  const result = runMeasured([process.execPath, section.script, ...section.args], { cwd: root, inheritStdout: true });
+  if (result.stderr) process.stderr.write(`${result.stderr}\n`);
+  console.log(`  [${name}] ${result.seconds.toFixed(1)} s` + (result.peakMB !== null ? `, peak RSS (/usr/bin/time -v): ${result.peakMB.toFixed(0)} MB` : ''));
   if (result.status !== 0) {
     console.log(`  [${name}] FAILED (exit ${result.status})`);
     failed = true;
