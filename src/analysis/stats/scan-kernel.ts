@@ -1,30 +1,37 @@
-import { FINE_BINS, FINE_LENGTH, FINE_PER_BIN } from './histogram.ts';
+import { BIN_COUNT, FINE_BINS, FINE_LENGTH, FINE_PER_BIN } from './histogram.ts';
 import { assembleModule, type WasmFunction } from './wasm-asm.ts';
 
 /**
  * The innermost loop of the statistics, in WebAssembly: one row segment of the
  * correlation Gram (columns j0 … j1 of row i, all of one pair type), both metrics.
- * Per entry r and its cosine v = (a_i·a_j)·r + b_i·b_j (see columns.ts), in float64:
- * - its fine bin f = trunc(x·10⁴ + 10001) (histogram.ts) is counted, unless the
- *   value lies within the Gram's error margin of a report edge (or outside the
- *   fine bins): then its id goes to the flag list instead, and scan.ts recomputes
- *   it in float64 (~2,000 of 5.3 million values per matrix at 54 sentences);
+ * Per entry r and its cosine v = (a_i·a_j)·r + b_i·b_j (see columns.ts):
+ * - its fine bin f = ⌊x·10⁴ + 10001⌋ (histogram.ts) is counted, unless the value
+ *   lies within the Gram's error margin of a report edge (or outside the fine
+ *   bins): then its id goes to the flag list instead, and scan.ts recomputes it in
+ *   float64 (~2,000 of 5.3 million values per matrix at 54 sentences);
  * - |x| is summed per head pair (the per-head tables, and the pair's mean |x|);
  * - min and max; and, in the `sums` variant, Σx and Σx².
- * The JavaScript loop this replaces ran at ~20 ns per entry (bounds checks, boxed
- * doubles, float64 min/max with NaN handling, a data-dependent branch per value).
- * Here four entries go through together: the float64 arithmetic two lanes at a
- * time (f64x2: the same operations, the same roundings), the bins four at a time,
- * and an integer test (f mod 200 ∈ {0, 1}: the bin touches a report edge, or lies
- * outside) picks the ~1 % of values that `careful` decides one by one with the
- * margin, exactly as before. What is left scalar is the histogram increment.
- * About 4× faster than the JavaScript; the increments and the float64 → int32
- * conversions are now most of the time.
+ *
+ * Two kernels. The 'f32' one scans the Gram of up to 256 sentences (one float32
+ * GEMM; the statistics then take the sums from moments.ts): four entries per
+ * float32 vector, the fine bin by rounding against a magic number, and a
+ * candidate test in float32 (x·50 + 50 within the margin, plus the lanes' own
+ * error, of an integer: a report edge; or |x| > 1) that sends ~0.04 % of values to
+ * `careful4`, which decides each of them in float64 exactly as before. So report
+ * bins, flags and over-0.5 counts are those of float64 arithmetic; fine bins, |x|,
+ * min and max carry the lanes' float32 rounding (≤ 5·2⁻²⁴ ≈ 3e-7 on a cosine).
+ * The 'f64' one scans float64 panels (chunks of sentences summed) two lanes at a
+ * time with the same operations and roundings as scalar float64 code, and an
+ * integer candidate test (f mod 200 ∈ {0, 1}) that sends ~1 % of values to
+ * `careful`. Left scalar in both: the histogram increments, now about half the
+ * time. (The JavaScript loop they replace ran at ~20 ns per entry; the f64 kernel
+ * at ~5 ns, the f32 one at ~3 ns on a 2-core EPYC; `npm run bench -- stats`.)
  *
  * Memory (one WebAssembly.Memory per Kernel, addresses fixed when it is built):
- * state (per pair: minR maxR minC maxC ΣR ΣR² ΣC ΣC²), a and b, per-head |x|
- * sums, 12 fine histograms (metric × pair), the flag list, and the Gram panel
- * that gram.ts fills, plus a float32 scratch panel for chunked Grams.
+ * state (per pair: minR maxR minC maxC ΣR ΣR² ΣC ΣC²), a and b (float64, and
+ * float32 copies), per-head |x| sums, 12 fine histograms (metric × pair), the
+ * flag list, and the Gram panel that gram.ts fills, plus a float32 scratch panel
+ * for chunked Grams.
  */
 
 export type Elem = 'f32' | 'f64';
@@ -34,6 +41,9 @@ export interface KernelLayout {
   state: number;
   a: number;
   b: number;
+  /** a and b rounded to float32, for the float32 lanes of the f32 row kernel */
+  a32: number;
+  b32: number;
   /** float64 [2][heads][heads]: Σ|x| per head pair, correlation then cosine */
   heads: number;
   /** int32 [2][6][FINE_LENGTH]: correlation then cosine, by pair */
@@ -49,6 +59,13 @@ export interface KernelLayout {
 
 const STATE_BYTES = 6 * 8 * 8;
 const HALF = FINE_BINS / 2;
+/** 1.5·2²³: a float32 in [2²³, 2²⁴) has integer steps, so adding it rounds t to an
+ * integer held in the low mantissa bits; subtracting its bits as an integer reads it */
+const MAGIC = 12582912;
+/** Bound on the float32 lanes' error in a value's report-bin position (x·50 + 50), in
+ * report bins: the cosine within 5·2⁻²⁴ of float64 (×50), the position's own
+ * rounding (≤ 2⁻¹⁷ below 128) — 2e-5 in all; four times that, to be safe. */
+const F32_SLACK = 1e-4;
 
 function align(x: number, to = 64): number {
   return Math.ceil(x / to) * to;
@@ -64,6 +81,8 @@ export function kernelLayout(m: number, heads: number, panelEntries: number, ele
   const state = take(STATE_BYTES);
   const a = take(8 * m + 16);
   const b = take(8 * m + 16);
+  const a32 = take(4 * m + 16);
+  const b32 = take(4 * m + 16);
   const headSums = take(2 * heads * heads * 8);
   const fine = take(2 * 6 * FINE_LENGTH * 4);
   // A row segment appends at most 2 flags per entry; scan.ts empties the list before it could overflow.
@@ -71,7 +90,7 @@ export function kernelLayout(m: number, heads: number, panelEntries: number, ele
   const flags = take(4 * flagCapacity);
   const panel = take((elem === 'f32' ? 4 : 8) * panelEntries + 16);
   const scratch = take(elem === 'f32' ? 0 : 4 * panelEntries + 16);
-  return { state, a, b, heads: headSums, fine, flags, flagCapacity, panel, scratch, bytes: at };
+  return { state, a, b, a32, b32, heads: headSums, fine, flags, flagCapacity, panel, scratch, bytes: at };
 }
 
 const LOW_LANES = '0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23'; // [a, b, 0, 0] and [c, d, 0, 0] → [a, b, c, d]
@@ -133,16 +152,13 @@ function carefulFunction(layout: KernelLayout): WasmFunction {
   };
 }
 
-function rowFunction(layout: KernelLayout, elem: Elem, sums: boolean, dh: number, heads: number): WasmFunction {
+function rowFunction(layout: KernelLayout, sums: boolean, dh: number, heads: number): WasmFunction {
   const { count, decide, lane, lanes } = snippets(layout);
-  const size = elem === 'f32' ? 4 : 8;
+  const size = 8;
   const headC = heads * heads * 8;
   // Two entries (lanes lo/hi of one f64x2) from the panel at $p + offset.
-  const pairAt = (offset: number) =>
-    elem === 'f32'
-      ? `local.get $p v128.load64_zero offset=${offset} f64x2.promote_low_f32x4`
-      : `local.get $p v128.load offset=${offset}`;
-  const scalarAt = elem === 'f32' ? 'local.get $p f32.load f64.promote_f32' : 'local.get $p f64.load';
+  const pairAt = (offset: number) => `local.get $p v128.load offset=${offset}`;
+  const scalarAt = 'local.get $p f64.load';
   // Four entries' fine bins (clamped to the histogram) and addresses, and which are
   // candidates for a flag: in a fine bin next to a report edge, f mod 200 ∈ {0, 1}
   // (f·10486 >> 21 = ⌊f/200⌋ for 0 ≤ f ≤ 20001), or outside (f = 0, f = FINE_BINS + 1).
@@ -274,7 +290,7 @@ function rowFunction(layout: KernelLayout, elem: Elem, sums: boolean, dh: number
   const f64s = (names: string[]) => names.map((n) => [n, 'f64'] as [string, 'f64']);
   const v128s = (names: string[]) => names.map((n) => [n, 'v128'] as [string, 'v128']);
   return {
-    name: `row_${elem}${sums ? '_sums' : ''}`,
+    name: `row_f64${sums ? '_sums' : ''}`,
     params: [
       ['$p', 'i32'], ['$j0', 'i32'], ['$j1', 'i32'], ['$ai', 'f64'], ['$bi', 'f64'], ['$id', 'i32'], ['$nf', 'i32'],
       ['$state', 'i32'], ['$fineR', 'i32'], ['$fineC', 'i32'], ['$head', 'i32'], ['$mt', 'f64'],
@@ -287,6 +303,185 @@ function rowFunction(layout: KernelLayout, elem: Elem, sums: boolean, dh: number
         '$rlo', '$rhi', '$vlo', '$vhi', '$binsR', '$binsC', '$ai2', '$bi2', '$scale', '$shift', '$last4', '$k10486', '$k200', '$two4',
         '$fineR4', '$fineC4', '$addrR', '$addrC', '$candR', '$candC',
         '$minR', '$maxR', '$minC', '$maxC', '$absR', '$absC', '$sumR', '$sqR', '$sumC', '$sqC',
+      ]),
+    ],
+    body,
+  };
+}
+
+/** Arguments of `careful4`, in order (locals of the f32x4 row function of the same names). */
+const CAREFUL4_ARGS = ['$r4', '$candR', '$candC', '$addrR', '$addrC', '$ai', '$bi', '$id', '$j', '$nf', '$fineR', '$fineC', '$mt'];
+
+/** The float64 fine bin of the value on the stack, clamped as the row kernels clamp it. */
+const f64Bin = (x: string) => `${x} f64.const ${HALF} f64.mul f64.const ${HALF + 1} f64.add i32.trunc_sat_f64_s local.tee $f
+  i32.const ${FINE_BINS + 1} local.get $f i32.const ${FINE_BINS + 1} i32.lt_u select`;
+
+/**
+ * A quad of the f32x4 row kernel with a candidate among its eight values: each
+ * candidate recomputed in float64 exactly as the f64x2 kernel computes it
+ * (r promoted; the cosine (a_i·a_j)·r + b_i·b_j) and decided with the margin; the
+ * other values counted in the bins the float32 lanes gave them.
+ */
+function careful4Function(layout: KernelLayout): WasmFunction {
+  const { decide } = snippets(layout);
+  // addresses come relative to the pair's histogram ($fineR, $fineC)
+  const count = (m: 'R' | 'C', lane: number) =>
+    `local.get $addr${m} i32x4.extract_lane ${lane} local.get $fine${m} i32.add local.tee $f local.get $f i32.load i32.const 1 i32.add i32.store`;
+  const r = (k: number) => `local.get $r4 f32x4.extract_lane ${k} f64.promote_f32`;
+  const cosine = (k: number) => `
+    local.get $ai local.get $j i32.const ${k} i32.add i32.const 3 i32.shl f64.load offset=${layout.a} f64.mul ${r(k)} f64.mul
+    local.get $bi local.get $j i32.const ${k} i32.add i32.const 3 i32.shl f64.load offset=${layout.b} f64.mul f64.add`;
+  const lanes = (f: (lane: number) => string) => [0, 1, 2, 3].map(f).join('\n');
+  return {
+    name: 'careful4',
+    params: [
+      ['$r4', 'v128'], ['$candR', 'v128'], ['$candC', 'v128'], ['$addrR', 'v128'], ['$addrC', 'v128'],
+      ['$ai', 'f64'], ['$bi', 'f64'], ['$id', 'i32'], ['$j', 'i32'], ['$nf', 'i32'], ['$fineR', 'i32'], ['$fineC', 'i32'], ['$mt', 'f64'],
+    ],
+    result: 'i32',
+    locals: [['$x', 'f64'], ['$t', 'f64'], ['$ff', 'f64'], ['$f', 'i32'], ['$rem', 'i32']],
+    body: `
+      ${lanes((k) => `local.get $candR i32x4.extract_lane ${k}
+        if ${r(k)} local.set $x ${decide('local.get $x', 'R', k, f64Bin('local.get $x'))} else ${count('R', k)} end`)}
+      ${lanes((k) => `local.get $candC i32x4.extract_lane ${k}
+        if ${cosine(k)} local.set $x ${decide('local.get $x', 'C', k, f64Bin('local.get $x'))} else ${count('C', k)} end`)}
+      local.get $nf`,
+  };
+}
+
+/**
+ * The row kernel for a float32 panel without sums (the Gram of up to CHUNK
+ * sentences): four entries per float32 vector. The bins, |x|, min and max come from
+ * float32 lanes (the cosine as (a_i·a_j)·r + b_i·b_j with a, b rounded to float32,
+ * within 5·2⁻²⁴ of the float64 value); the margin test is unchanged, because a
+ * value within the margin of a report edge lies in a fine bin next to that edge
+ * whichever arithmetic bins it, and every candidate is decided in float64
+ * (careful4). Row tails (fewer than four entries) take the float64 scalar path.
+ */
+function row4Function(layout: KernelLayout, dh: number, heads: number, pair: number): WasmFunction {
+  const { decide, lanes } = snippets(layout);
+  // this pair's fine histograms, correlation (R) and cosine (C), as immediate offsets
+  const fineOffset = { R: layout.fine + 4 * pair * FINE_LENGTH, C: layout.fine + 4 * (6 + pair) * FINE_LENGTH };
+  const countAt = (m: 'R' | 'C', lane: number) =>
+    `local.get $addr${m} i32x4.extract_lane ${lane} local.tee $f local.get $f i32.load offset=${fineOffset[m]} i32.const 1 i32.add i32.store offset=${fineOffset[m]}`;
+  const headC = heads * heads * 8;
+  // Fine bin by rounding (magic number); |x|; candidate: within $delta of a report
+  // edge (x·50 + 50 near an integer) or outside [-1, 1]; min and max.
+  const binsAndCandidates = (x: string, m: 'R' | 'C') => `
+    local.get ${x} local.get $scale f32x4.mul local.get $shift f32x4.add local.get $magic f32x4.add local.get $magic i32x4.sub
+    i32.const 2 i32x4.shl local.set $addr${m}
+    local.get ${x} f32x4.abs local.tee $ax local.get $abs${m} f32x4.add local.set $abs${m}
+    local.get ${x} local.get $c50 f32x4.mul local.get $c50 f32x4.add local.tee $c
+    local.get $c f32x4.nearest f32x4.sub f32x4.abs local.get $delta f32x4.lt
+    local.get $ax local.get $one f32x4.gt v128.or local.set $cand${m}
+    local.get $min${m} local.get ${x} f32x4.pmin local.set $min${m}
+    local.get $max${m} local.get ${x} f32x4.pmax local.set $max${m}`;
+  const scalarTotals = (x: string, m: 'R' | 'C') => `
+    local.get $sabs${m} local.get ${x} f64.abs f64.add local.set $sabs${m}
+    local.get ${x} local.get $smin${m} local.get ${x} local.get $smin${m} f64.lt select local.set $smin${m}
+    local.get ${x} local.get $smax${m} local.get ${x} local.get $smax${m} f64.gt select local.set $smax${m}`;
+  const laneSum = (v: string) => [0, 1, 2, 3].map((k) => `local.get ${v} f32x4.extract_lane ${k} f64.promote_f32${k > 0 ? ' f64.add' : ''}`).join(' ');
+  // the scalar min (max) so far against the four float32 lanes
+  const merge = (v: string, s: string, cmp: 'f64.lt' | 'f64.gt') =>
+    [0, 1, 2, 3].map((k) => `local.get ${v} f32x4.extract_lane ${k} f64.promote_f32 local.set $t
+      local.get $t local.get ${s} local.get $t local.get ${s} ${cmp} select local.set ${s}`).join('\n');
+  const body = `
+    local.get $state f64.load offset=0 local.set $sminR
+    local.get $state f64.load offset=8 local.set $smaxR
+    local.get $state f64.load offset=16 local.set $sminC
+    local.get $state f64.load offset=24 local.set $smaxC
+    f64.const Infinity f32.demote_f64 f32x4.splat local.tee $minR local.set $minC
+    f64.const -Infinity f32.demote_f64 f32x4.splat local.tee $maxR local.set $maxC
+    local.get $ai f32.demote_f64 f32x4.splat local.set $ai4
+    local.get $bi f32.demote_f64 f32x4.splat local.set $bi4
+    f64.const ${HALF} f32.demote_f64 f32x4.splat local.set $scale
+    f64.const ${HALF + 0.5} f32.demote_f64 f32x4.splat local.set $shift
+    f64.const ${MAGIC} f32.demote_f64 f32x4.splat local.set $magic
+    f64.const ${BIN_COUNT / 2} f32.demote_f64 f32x4.splat local.set $c50
+    f64.const 1 f32.demote_f64 f32x4.splat local.set $one
+    ;; the margin ($mt, fine bins) in report bins, plus the float32 lanes' error
+    local.get $mt f64.const ${1 / FINE_PER_BIN} f64.mul f64.const ${F32_SLACK} f64.add f32.demote_f64 f32x4.splat local.set $delta
+    local.get $j0 local.set $j
+    block $done
+      loop $segment
+        local.get $j local.get $j1 i32.ge_s br_if $done
+        ;; the columns of one head: [j, end)
+        local.get $j i32.const ${dh} i32.div_u local.tee $cell
+        i32.const 1 i32.add i32.const ${dh} i32.mul local.tee $end
+        local.get $j1 local.get $end local.get $j1 i32.lt_s select local.set $end
+        f64.const 0 f64x2.splat local.set $absR
+        f64.const 0 f64x2.splat local.set $absC
+        f64.const 0 local.set $sabsR
+        f64.const 0 local.set $sabsC
+        block $quadsDone
+          loop $quad
+            local.get $j i32.const 4 i32.add local.get $end i32.gt_s br_if $quadsDone
+            local.get $p v128.load local.set $r4
+            ${binsAndCandidates('$r4', 'R')}
+            local.get $ai4 local.get $j i32.const 2 i32.shl v128.load offset=${layout.a32} f32x4.mul local.get $r4 f32x4.mul
+            local.get $bi4 local.get $j i32.const 2 i32.shl v128.load offset=${layout.b32} f32x4.mul f32x4.add local.set $v4
+            ${binsAndCandidates('$v4', 'C')}
+            local.get $candR local.get $candC v128.or v128.any_true
+            if
+              ${CAREFUL4_ARGS.map((a) => `local.get ${a}`).join(' ')} call $careful4 local.set $nf
+            else
+              ${lanes((k) => countAt('R', k))}
+              ${lanes((k) => countAt('C', k))}
+            end
+            local.get $p i32.const 16 i32.add local.set $p
+            local.get $j i32.const 4 i32.add local.set $j
+            br $quad
+          end
+        end
+        block $singlesDone
+          loop $single
+            local.get $j local.get $end i32.ge_s br_if $singlesDone
+            local.get $p f32.load f64.promote_f32 local.set $r
+            ${decide('local.get $r', 'R', 0, f64Bin('local.get $r'))}
+            ${scalarTotals('$r', 'R')}
+            local.get $ai local.get $j i32.const 3 i32.shl f64.load offset=${layout.a} f64.mul local.get $r f64.mul
+            local.get $bi local.get $j i32.const 3 i32.shl f64.load offset=${layout.b} f64.mul f64.add local.set $v
+            ${decide('local.get $v', 'C', 0, f64Bin('local.get $v'))}
+            ${scalarTotals('$v', 'C')}
+            local.get $p i32.const 4 i32.add local.set $p
+            local.get $j i32.const 1 i32.add local.set $j
+            br $single
+          end
+        end
+        ;; this head pair's Σ|x|
+        local.get $head local.get $cell i32.const 3 i32.shl i32.add local.tee $cell
+        ${laneSum('$absR')} local.get $sabsR f64.add local.set $sabsR
+        local.get $cell f64.load offset=0 local.get $sabsR f64.add f64.store offset=0
+        local.get $cell
+        ${laneSum('$absC')} local.get $sabsC f64.add local.set $sabsC
+        local.get $cell f64.load offset=${headC} local.get $sabsC f64.add f64.store offset=${headC}
+        br $segment
+      end
+    end
+    ${merge('$minR', '$sminR', 'f64.lt')}
+    ${merge('$maxR', '$smaxR', 'f64.gt')}
+    ${merge('$minC', '$sminC', 'f64.lt')}
+    ${merge('$maxC', '$smaxC', 'f64.gt')}
+    local.get $state local.get $sminR f64.store offset=0
+    local.get $state local.get $smaxR f64.store offset=8
+    local.get $state local.get $sminC f64.store offset=16
+    local.get $state local.get $smaxC f64.store offset=24
+    local.get $nf`;
+  const f64s = (names: string[]) => names.map((n) => [n, 'f64'] as [string, 'f64']);
+  const v128s = (names: string[]) => names.map((n) => [n, 'v128'] as [string, 'v128']);
+  return {
+    name: `row4_f32_${pair}`,
+    params: [
+      ['$p', 'i32'], ['$j0', 'i32'], ['$j1', 'i32'], ['$ai', 'f64'], ['$bi', 'f64'], ['$id', 'i32'], ['$nf', 'i32'],
+      ['$state', 'i32'], ['$fineR', 'i32'], ['$fineC', 'i32'], ['$head', 'i32'], ['$mt', 'f64'],
+    ],
+    result: 'i32',
+    locals: [
+      ['$j', 'i32'], ['$end', 'i32'], ['$cell', 'i32'], ['$f', 'i32'], ['$rem', 'i32'],
+      ...f64s(['$r', '$v', '$t', '$ff', '$sminR', '$smaxR', '$sminC', '$smaxC', '$sabsR', '$sabsC']),
+      ...v128s([
+        '$r4', '$v4', '$ax', '$c', '$ai4', '$bi4', '$scale', '$shift', '$c50', '$one', '$delta',
+        '$magic', '$addrR', '$addrC', '$candR', '$candC', '$minR', '$maxR', '$minC', '$maxC', '$absR', '$absC',
       ]),
     ],
     body,
@@ -331,29 +526,42 @@ export interface Kernel {
   memory: WebAssembly.Memory;
   layout: KernelLayout;
   elem: Elem;
-  row: RowKernel;
-  rowSums: RowKernel;
-  accumulate: (dst: number, src: number, count: number) => void;
+  /** the row kernel for each pair type (f32: float32 lanes, no sums; f64: float64 lanes) */
+  rows: RowKernel[];
+  /** f64 kernels: the same, also accumulating Σx and Σx² */
+  rowsSums: RowKernel[] | null;
+  /** f64 kernels: add a chunk's float32 Gram into the float64 panel */
+  accumulate: ((dst: number, src: number, count: number) => void) | null;
 }
 
 const PAGE = 65536;
+const PAIRS = [0, 1, 2, 3, 4, 5];
 
+/**
+ * A kernel for one shape. 'f32' scans a float32 panel (the Gram of one chunk of
+ * sentences) with float32 lanes and no sums; 'f64' scans a float64 panel (chunks
+ * summed), with or without sums.
+ */
 export function buildKernel(m: number, dh: number, heads: number, panelEntries: number, elem: Elem): Kernel {
   const layout = kernelLayout(m, heads, panelEntries, elem);
   const pages = Math.ceil(layout.bytes / PAGE);
-  const bytes = assembleModule(
-    [rowFunction(layout, elem, false, dh, heads), rowFunction(layout, elem, true, dh, heads), carefulFunction(layout), accumulateFunction()],
-    pages,
-  );
+  const functions =
+    elem === 'f32'
+      ? [...PAIRS.map((pair) => row4Function(layout, dh, heads, pair)), careful4Function(layout)]
+      : [rowFunction(layout, false, dh, heads), rowFunction(layout, true, dh, heads), carefulFunction(layout), accumulateFunction()];
+  const bytes = assembleModule(functions, pages);
   const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
   const e = instance.exports as Record<string, unknown>;
+  if (elem === 'f32') {
+    return { memory, layout, elem, rows: PAIRS.map((pair) => e[`row4_f32_${pair}`] as RowKernel), rowsSums: null, accumulate: null };
+  }
   return {
     memory,
     layout,
     elem,
-    row: e[`row_${elem}`] as RowKernel,
-    rowSums: e[`row_${elem}_sums`] as RowKernel,
+    rows: PAIRS.map(() => e.row_f64 as RowKernel),
+    rowsSums: PAIRS.map(() => e.row_f64_sums as RowKernel),
     accumulate: e.accumulate as Kernel['accumulate'],
   };
 }

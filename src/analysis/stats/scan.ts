@@ -2,7 +2,7 @@ import { exactCorrelation, exactCosine, type Columns } from './columns.ts';
 import { forEachPanel, CHUNK, PANEL_ROWS, type Panel, type PanelTarget } from './gram.ts';
 import { FINE_BINS, FINE_LENGTH, FINE_PER_BIN } from './histogram.ts';
 import { PAIR_OF_BLOCKS, pairOf } from './pair-mask.ts';
-import { buildKernel, type Kernel } from './scan-kernel.ts';
+import { buildKernel, type Kernel, type RowKernel } from './scan-kernel.ts';
 
 /**
  * One pass over the upper triangle of the correlation Gram, panel by panel as
@@ -70,8 +70,8 @@ const SLOT_C = 1;
  * returns, so that concurrent scans (awaiting onnxruntime) never share one. */
 const idle = new Map<string, Kernel[]>();
 
-function acquireKernel(m: number, dh: number, heads: number, chunked: boolean): { kernel: Kernel; release: () => void } {
-  const elem = chunked ? 'f64' : 'f32';
+function acquireKernel(m: number, dh: number, heads: number, float64: boolean): { kernel: Kernel; release: () => void } {
+  const elem = float64 ? 'f64' : 'f32';
   const key = `${m}/${dh}/${heads}/${elem}`;
   const free = idle.get(key) ?? [];
   idle.set(key, free);
@@ -84,7 +84,8 @@ export async function scanSimilarities(cols: Columns, options: ScanOptions): Pro
   const d = m / 3;
   const heads = 3 * options.nHead;
   const dh = d / options.nHead;
-  const { kernel, release } = acquireKernel(m, dh, heads, cols.rows > CHUNK);
+  // float32 lanes where the Gram is one float32 chunk and no sums are asked (moments.ts gives them)
+  const { kernel, release } = acquireKernel(m, dh, heads, cols.rows > CHUNK || options.sums);
   try {
     return await scanWith(kernel, cols, options);
   } finally {
@@ -108,9 +109,11 @@ async function scanWith(kernel: Kernel, cols: Columns, options: ScanOptions): Pr
   headSums.fill(0);
   new Float64Array(buffer, layout.a, m).set(cols.a);
   new Float64Array(buffer, layout.b, m).set(cols.b);
+  new Float32Array(buffer, layout.a32, m).set(cols.a);
+  new Float32Array(buffer, layout.b32, m).set(cols.b);
 
   const { a, b, cosBad, corrBad } = cols;
-  const row = options.sums ? kernel.rowSums : kernel.row;
+  const rows = options.sums ? (kernel.rowsSums as RowKernel[]) : kernel.rows;
   const elemBytes = kernel.elem === 'f32' ? 4 : 8;
   const fineAt = (slot: number, pair: number) => (slot * 6 + pair) * FINE_LENGTH;
   const counts = [new Float64Array(6), new Float64Array(6)]; // [slot][pair]
@@ -130,7 +133,7 @@ async function scanWith(kernel: Kernel, cols: Columns, options: ScanOptions): Pr
       : {
           panel: new Float64Array(buffer, layout.panel, panelElements),
           scratch: new Float32Array(buffer, layout.scratch, panelElements),
-          accumulate: (count) => kernel.accumulate(layout.panel, layout.scratch, count),
+          accumulate: (count) => (kernel.accumulate as NonNullable<Kernel['accumulate']>)(layout.panel, layout.scratch, count),
         };
 
   /** The flagged entries (within the margin of a report edge): recomputed in float64. */
@@ -181,7 +184,7 @@ async function scanWith(kernel: Kernel, cols: Columns, options: ScanOptions): Pr
         const pair = PAIR_OF_BLOCKS[rb][cb];
         if (nf + 2 * (j1 - j0) > layout.flagCapacity) resolveFlags();
         const run = (r0: number, r1: number) => {
-          nf = row(rowBase + elemBytes * r0, r0, r1, a[i], b[i], i * m, nf, layout.state + 64 * pair,
+          nf = rows[pair](rowBase + elemBytes * r0, r0, r1, a[i], b[i], i * m, nf, layout.state + 64 * pair,
             layout.fine + 4 * fineAt(SLOT_R, pair), layout.fine + 4 * fineAt(SLOT_C, pair), headRow, mt);
           counts[SLOT_R][pair] += r1 - r0;
           counts[SLOT_C][pair] += r1 - r0;
