@@ -28,14 +28,22 @@ export async function exactMoments(x: Float32Array, cols: Columns): Promise<Mome
   const m = cols.cols;
   const d = m / 3;
   // Z [n, 6, d]: per sentence the cosine-normalised then the correlation-normalised row.
+  // Divisors, Infinity for an undefined neuron (its entries become 0): no branch per entry.
+  const cosDiv = new Float64Array(m);
+  const corrDiv = new Float64Array(m);
+  for (let c = 0; c < m; c++) {
+    cosDiv[c] = cols.cosBad[c] ? Infinity : cols.norm[c];
+    corrDiv[c] = cols.corrBad[c] ? Infinity : cols.centredNorm[c];
+  }
+  const mean = cols.mean;
   const z = new Float64Array(n * 2 * m);
   for (let s = 0; s < n; s++) {
     const src = s * m;
     const dst = s * 2 * m;
     for (let c = 0; c < m; c++) {
       const v = x[src + c];
-      z[dst + c] = cols.cosBad[c] ? 0 : v / cols.norm[c];
-      z[dst + m + c] = cols.corrBad[c] ? 0 : (v - cols.mean[c]) / cols.centredNorm[c];
+      z[dst + c] = v / cosDiv[c];
+      z[dst + m + c] = (v - mean[c]) / corrDiv[c];
     }
   }
   // Row sums per block and squared column norms (the Gram's diagonal).
