@@ -18,9 +18,9 @@ import { panelProduct } from './onnx.ts';
  * Only the upper triangle is needed, so the matrix is computed in panels of
  * PANEL_ROWS rows, each against its own and the later columns:
  *   panel [p0, p1) × columns [p0, m), row stride m − p0
- * (about 56 % of the square's multiplications for m = 2304). Each panel is
- * copied into the memory the scan kernel reads, and scanned there while it is
- * still in cache.
+ * (about 56 % of the square's multiplications for m = 2304). A one-chunk panel
+ * is written by onnxruntime straight into the memory the scan kernel reads, and
+ * scanned there while it is still in cache.
  */
 export const CHUNK = 256;
 export const PANEL_ROWS = 256;
@@ -73,7 +73,7 @@ export async function forEachPanel(cols: Columns, target: PanelTarget, visit: (p
     const values = target.panel.subarray(0, count);
     if (parts.length === 1 && values instanceof Float32Array) {
       const { data, rows } = parts[0];
-      values.set(await panelProduct(data.subarray(p0 * rows, p1 * rows), data.subarray(p0 * rows), p1 - p0, stride, rows));
+      await panelProduct(data.subarray(p0 * rows, p1 * rows), data.subarray(p0 * rows), p1 - p0, stride, rows, values);
     } else {
       const scratch = (target.scratch as Float32Array).subarray(0, count);
       values.fill(0);
