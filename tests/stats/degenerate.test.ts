@@ -71,3 +71,17 @@ describe('a one-sentence set', () => {
     expect(JSON.stringify(stats)).not.toMatch(/NaN|null|Infinity/);
   });
 });
+
+describe('non-finite activations', () => {
+  it.each([NaN, Infinity, -Infinity])('%s: one clear error naming the layer, sentence and neuron', async (bad) => {
+    const rows = 5;
+    const d = 16;
+    const m = 3 * d;
+    const target = randomMatrix(rows, m, 3);
+    const nontarget = randomMatrix(rows, m, 4);
+    nontarget[2 * m + d + 7] = bad; // sentence 2, K7
+    await expect(computeLayerStats({ layer: 4, target, nontarget, nSentences: rows, nEmbd: d, nHead: 2, seed: 1 })).rejects.toThrow(
+      new RegExp(`nontarget activations hold ${String(bad).replace('+', '')} at sentence 2, neuron K7[\\s\\S]*layer 4`),
+    );
+  });
+});

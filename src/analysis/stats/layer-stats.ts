@@ -86,6 +86,20 @@ function checkInput(input: LayerStatsInput): void {
         'pass [n_sentences, 3·n_embd] float32 activations (columns Q | K | V).',
       );
     }
+    // NaN or ±Infinity would make every similarity of its neuron meaningless (and is
+    // always a fault upstream): say where, instead of statistics of garbage.
+    for (let k = 0; k < a.length; k++) {
+      if (!Number.isFinite(a[k])) {
+        const m = 3 * nEmbd;
+        const c = k % m;
+        const matrix = 'QKV'[Math.floor(c / nEmbd)];
+        throw new AtlasError(
+          `The ${name} activations hold ${a[k]} at sentence ${Math.floor(k / m)}, neuron ${matrix}${c % nEmbd}.`,
+          where,
+          'the model produced a non-finite value: check its weights (a checkpoint with NaN or Infinity in it) and its dtype.',
+        );
+      }
+    }
   }
 }
 
