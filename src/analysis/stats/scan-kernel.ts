@@ -98,7 +98,20 @@ const LOW_LANES = '0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23'; // [a, b, 0, 0] and
 /** Arguments of `careful`, in order (locals of the row function of the same names). */
 const CAREFUL_ARGS = ['$rlo', '$rhi', '$vlo', '$vhi', '$binsR', '$binsC', '$candR', '$candC', '$addrR', '$addrC', '$id', '$j', '$nf', '$fineR', '$fineC', '$mt'];
 
-/** WebAssembly text shared by the row functions and `careful`. */
+/** The float64 fine bin of the value on the stack, clamped as the row kernels clamp it. */
+const f64Bin = (x: string) => `${x} f64.const ${HALF} f64.mul f64.const ${HALF + 1} f64.add i32.trunc_sat_f64_s local.tee $f
+  i32.const ${FINE_BINS + 1} local.get $f i32.const ${FINE_BINS + 1} i32.lt_u select`;
+
+const f64s = (names: string[]) => names.map((n) => [n, 'f64'] as [string, 'f64']);
+const v128s = (names: string[]) => names.map((n) => [n, 'v128'] as [string, 'v128']);
+
+/** Parameters of every row function (RowKernel). */
+const ROW_PARAMS: [string, 'i32' | 'f64'][] = [
+  ['$p', 'i32'], ['$j0', 'i32'], ['$j1', 'i32'], ['$ai', 'f64'], ['$bi', 'f64'], ['$id', 'i32'], ['$nf', 'i32'],
+  ['$state', 'i32'], ['$fineR', 'i32'], ['$fineC', 'i32'], ['$head', 'i32'], ['$mt', 'f64'],
+];
+
+/** WebAssembly text shared by the row functions and the `careful` functions. */
 function snippets(layout: KernelLayout) {
   // Flag ids: correlation i·m + j, cosine ~(i·m + j).
   const flagId = (m: 'R' | 'C', lane: number) =>
@@ -128,7 +141,85 @@ function snippets(layout: KernelLayout) {
     end`;
   const lane = (v: string, k: number) => `local.get ${v} f64x2.extract_lane ${k}`;
   const lanes = (f: (lane: number) => string) => [0, 1, 2, 3].map(f).join('\n');
-  return { flag, count, decide, lane, lanes };
+  // The skeleton both row kernels share: the pair's extremes in and out of `state`, the
+  // loop over the columns of one head at a time, the float64 scalar path for the
+  // entries left over at a head's end, and the head pair's Σ|x|.
+  const extremes = ['$sminR', '$smaxR', '$sminC', '$smaxC'];
+  const loadExtremes = extremes.map((v, k) => `local.get $state f64.load offset=${8 * k} local.set ${v}`).join('\n');
+  /** The vector extremes ($minR … $maxC) merged into the scalar ones by `merge`, then stored. */
+  const storeExtremes = (merge: (vector: string, scalar: string, cmp: 'f64.lt' | 'f64.gt') => string) => [
+    merge('$minR', '$sminR', 'f64.lt'),
+    merge('$maxR', '$smaxR', 'f64.gt'),
+    merge('$minC', '$sminC', 'f64.lt'),
+    merge('$maxC', '$smaxC', 'f64.gt'),
+    ...extremes.map((v, k) => `local.get $state local.get ${v} f64.store offset=${8 * k}`),
+  ].join('\n');
+  const scalarTotals = (x: string, m: 'R' | 'C', sums: boolean) => `
+    local.get $sabs${m} local.get ${x} f64.abs f64.add local.set $sabs${m}
+    local.get ${x} local.get $smin${m} local.get ${x} local.get $smin${m} f64.lt select local.set $smin${m}
+    local.get ${x} local.get $smax${m} local.get ${x} local.get $smax${m} f64.gt select local.set $smax${m}
+    ${sums ? `local.get $ssum${m} local.get ${x} f64.add local.set $ssum${m}
+    local.get $ssq${m} local.get ${x} local.get ${x} f64.mul f64.add local.set $ssq${m}` : ''}`;
+  /** The entries [j, end) one by one in float64 ($r from `load`, the panel entry at $p). */
+  const singles = (load: string, size: number, sums: boolean) => `
+        block $singlesDone
+          loop $single
+            local.get $j local.get $end i32.ge_s br_if $singlesDone
+            ${load} local.set $r
+            ${decide('local.get $r', 'R', 0, f64Bin('local.get $r'))}
+            ${scalarTotals('$r', 'R', sums)}
+            local.get $ai local.get $j i32.const 3 i32.shl f64.load offset=${layout.a} f64.mul local.get $r f64.mul
+            local.get $bi local.get $j i32.const 3 i32.shl f64.load offset=${layout.b} f64.mul f64.add local.set $v
+            ${decide('local.get $v', 'C', 0, f64Bin('local.get $v'))}
+            ${scalarTotals('$v', 'C', sums)}
+            local.get $p i32.const ${size} i32.add local.set $p
+            local.get $j i32.const 1 i32.add local.set $j
+            br $single
+          end
+        end`;
+  /** Adds this head pair's Σ|x| (the vector sums reduced by `reduce`, plus the scalar path's) to `heads`. */
+  const closeHead = (headC: number, reduce: (v: string) => string) => `
+        local.get $head local.get $cell i32.const 3 i32.shl i32.add local.tee $cell
+        ${reduce('$absR')} local.get $sabsR f64.add local.set $sabsR
+        local.get $cell f64.load offset=0 local.get $sabsR f64.add f64.store offset=0
+        local.get $cell
+        ${reduce('$absC')} local.get $sabsC f64.add local.set $sabsC
+        local.get $cell f64.load offset=${headC} local.get $sabsC f64.add f64.store offset=${headC}`;
+  /**
+   * The loop over row segment [j0, j1), one head's columns at a time: `quad` on four
+   * entries at a time (the panel entry at $p, column $j; it advances $p by `step`
+   * bytes), the float64 scalar path on the rest (`load` reads an entry of `size`
+   * bytes), then the head pair's Σ|x| (`reduce` sums a vector of |x|).
+   */
+  const headLoop = (o: { dh: number; headC: number; quad: string; step: number; load: string; size: number; sums: boolean; reduce: (v: string) => string }) => `
+    local.get $j0 local.set $j
+    block $done
+      loop $segment
+        local.get $j local.get $j1 i32.ge_s br_if $done
+        ;; the columns of one head: [j, end)
+        local.get $j i32.const ${o.dh} i32.div_u local.tee $cell
+        i32.const 1 i32.add i32.const ${o.dh} i32.mul local.tee $end
+        local.get $j1 local.get $end local.get $j1 i32.lt_s select local.set $end
+        f64.const 0 f64x2.splat local.set $absR
+        f64.const 0 f64x2.splat local.set $absC
+        f64.const 0 local.set $sabsR
+        f64.const 0 local.set $sabsC
+        block $quadsDone
+          loop $quad
+            local.get $j i32.const 4 i32.add local.get $end i32.gt_s br_if $quadsDone
+            ${o.quad}
+            local.get $p i32.const ${o.step} i32.add local.set $p
+            local.get $j i32.const 4 i32.add local.set $j
+            br $quad
+          end
+        end
+        ${singles(o.load, o.size, o.sums)}
+        ;; this head pair's Σ|x|
+        ${closeHead(o.headC, o.reduce)}
+        br $segment
+      end
+    end`;
+  return { flag, count, decide, lane, lanes, loadExtremes, storeExtremes, headLoop };
 }
 
 /** The eight values of a quad with a candidate among them: each candidate decided, the rest counted. */
@@ -153,12 +244,11 @@ function carefulFunction(layout: KernelLayout): WasmFunction {
 }
 
 function rowFunction(layout: KernelLayout, sums: boolean, dh: number, heads: number): WasmFunction {
-  const { count, decide, lane, lanes } = snippets(layout);
+  const { count, lane, lanes, loadExtremes, storeExtremes, headLoop } = snippets(layout);
   const size = 8;
   const headC = heads * heads * 8;
   // Two entries (lanes lo/hi of one f64x2) from the panel at $p + offset.
   const pairAt = (offset: number) => `local.get $p v128.load offset=${offset}`;
-  const scalarAt = 'local.get $p f64.load';
   // Four entries' fine bins (clamped to the histogram) and addresses, and which are
   // candidates for a flag: in a fine bin next to a report edge, f mod 200 ∈ {0, 1}
   // (f·10486 >> 21 = ⌊f/200⌋ for 0 ≤ f ≤ 20001), or outside (f = 0, f = FINE_BINS + 1).
@@ -175,19 +265,9 @@ function rowFunction(layout: KernelLayout, sums: boolean, dh: number, heads: num
     local.get $max${m} local.get ${x} f64x2.pmax local.set $max${m}
     ${sums ? `local.get $sum${m} local.get ${x} f64x2.add local.set $sum${m}
     local.get $sq${m} local.get ${x} local.get ${x} f64x2.mul f64x2.add local.set $sq${m}` : ''}`;
-  const scalarTotals = (x: string, m: 'R' | 'C') => `
-    local.get $sabs${m} local.get ${x} f64.abs f64.add local.set $sabs${m}
-    local.get ${x} local.get $smin${m} local.get ${x} local.get $smin${m} f64.lt select local.set $smin${m}
-    local.get ${x} local.get $smax${m} local.get ${x} local.get $smax${m} f64.gt select local.set $smax${m}
-    ${sums ? `local.get $ssum${m} local.get ${x} f64.add local.set $ssum${m}
-    local.get $ssq${m} local.get ${x} local.get ${x} f64.mul f64.add local.set $ssq${m}` : ''}`;
-  const scalarBin = (x: string, m: 'R' | 'C') =>
-    decide(`local.get ${x}`, m, 0, `local.get ${x} f64.const ${HALF} f64.mul f64.const ${HALF + 1} f64.add i32.trunc_sat_f64_s local.tee $f
-      i32.const ${FINE_BINS + 1} local.get $f i32.const ${FINE_BINS + 1} i32.lt_u select`);
   const cosine = (r: string, offset: number) => `
     local.get $ai2 local.get $j i32.const 3 i32.shl v128.load offset=${layout.a + offset} f64x2.mul local.get ${r} f64x2.mul
     local.get $bi2 local.get $j i32.const 3 i32.shl v128.load offset=${layout.b + offset} f64x2.mul f64x2.add`;
-  const reduceInto = (v: string, s: string) => `${lane(v, 0)} ${lane(v, 1)} f64.add local.get ${s} f64.add local.set ${s}`;
   // min/max of the two lanes, then with the scalar's
   const minmax = (v: string, s: string, cmp: 'f64.lt' | 'f64.gt') => `
     ${lane(v, 0)} ${lane(v, 1)} ${lane(v, 0)} ${lane(v, 1)} ${cmp} select local.set $t
@@ -196,10 +276,7 @@ function rowFunction(layout: KernelLayout, sums: boolean, dh: number, heads: num
     `local.get $state ${lane(v, 0)} ${lane(v, 1)} f64.add local.get ${s} f64.add local.get $state f64.load offset=${offset} f64.add f64.store offset=${offset}`;
   const body = `
     ;; the pair's min/max so far, and constants
-    local.get $state f64.load offset=0 local.set $sminR
-    local.get $state f64.load offset=8 local.set $smaxR
-    local.get $state f64.load offset=16 local.set $sminC
-    local.get $state f64.load offset=24 local.set $smaxC
+    ${loadExtremes}
     local.get $sminR f64x2.splat local.set $minR
     local.get $smaxR f64x2.splat local.set $maxR
     local.get $sminC f64x2.splat local.set $minC
@@ -214,21 +291,7 @@ function rowFunction(layout: KernelLayout, sums: boolean, dh: number, heads: num
     i32.const 10486 i32x4.splat local.set $k10486
     i32.const ${FINE_PER_BIN} i32x4.splat local.set $k200
     i32.const 2 i32x4.splat local.set $two4
-    local.get $j0 local.set $j
-    block $done
-      loop $segment
-        local.get $j local.get $j1 i32.ge_s br_if $done
-        ;; the columns of one head: [j, end)
-        local.get $j i32.const ${dh} i32.div_u local.tee $cell
-        i32.const 1 i32.add i32.const ${dh} i32.mul local.tee $end
-        local.get $j1 local.get $end local.get $j1 i32.lt_s select local.set $end
-        f64.const 0 f64x2.splat local.set $absR
-        f64.const 0 f64x2.splat local.set $absC
-        f64.const 0 local.set $sabsR
-        f64.const 0 local.set $sabsC
-        block $quadsDone
-          loop $quad
-            local.get $j i32.const 4 i32.add local.get $end i32.gt_s br_if $quadsDone
+    ${headLoop({ dh, headC, step: 4 * size, load: 'local.get $p f64.load', size, sums, reduce: (v) => `${lane(v, 0)} ${lane(v, 1)} f64.add`, quad: `
             ${pairAt(0)} local.set $rlo
             ${pairAt(2 * size)} local.set $rhi
             ${binsAndCandidates('$rlo', '$rhi', 'R')}
@@ -246,55 +309,13 @@ function rowFunction(layout: KernelLayout, sums: boolean, dh: number, heads: num
             else
               ${lanes((k) => count('R', k))}
               ${lanes((k) => count('C', k))}
-            end
-            local.get $p i32.const ${4 * size} i32.add local.set $p
-            local.get $j i32.const 4 i32.add local.set $j
-            br $quad
-          end
-        end
-        block $singlesDone
-          loop $single
-            local.get $j local.get $end i32.ge_s br_if $singlesDone
-            ${scalarAt} local.set $r
-            ${scalarBin('$r', 'R')}
-            ${scalarTotals('$r', 'R')}
-            local.get $ai local.get $j i32.const 3 i32.shl f64.load offset=${layout.a} f64.mul local.get $r f64.mul
-            local.get $bi local.get $j i32.const 3 i32.shl f64.load offset=${layout.b} f64.mul f64.add local.set $v
-            ${scalarBin('$v', 'C')}
-            ${scalarTotals('$v', 'C')}
-            local.get $p i32.const ${size} i32.add local.set $p
-            local.get $j i32.const 1 i32.add local.set $j
-            br $single
-          end
-        end
-        ;; this head pair's Σ|x|
-        local.get $head local.get $cell i32.const 3 i32.shl i32.add local.tee $cell
-        ${reduceInto('$absR', '$sabsR')}
-        local.get $cell f64.load offset=0 local.get $sabsR f64.add f64.store offset=0
-        local.get $cell
-        ${reduceInto('$absC', '$sabsC')}
-        local.get $cell f64.load offset=${headC} local.get $sabsC f64.add f64.store offset=${headC}
-        br $segment
-      end
-    end
-    ${minmax('$minR', '$sminR', 'f64.lt')}
-    ${minmax('$maxR', '$smaxR', 'f64.gt')}
-    ${minmax('$minC', '$sminC', 'f64.lt')}
-    ${minmax('$maxC', '$smaxC', 'f64.gt')}
-    local.get $state local.get $sminR f64.store offset=0
-    local.get $state local.get $smaxR f64.store offset=8
-    local.get $state local.get $sminC f64.store offset=16
-    local.get $state local.get $smaxC f64.store offset=24
+            end ` })}
+    ${storeExtremes(minmax)}
     ${sums ? [addSum('$sumR', '$ssumR', 32), addSum('$sqR', '$ssqR', 40), addSum('$sumC', '$ssumC', 48), addSum('$sqC', '$ssqC', 56)].join('\n') : ''}
     local.get $nf`;
-  const f64s = (names: string[]) => names.map((n) => [n, 'f64'] as [string, 'f64']);
-  const v128s = (names: string[]) => names.map((n) => [n, 'v128'] as [string, 'v128']);
   return {
     name: `row_f64${sums ? '_sums' : ''}`,
-    params: [
-      ['$p', 'i32'], ['$j0', 'i32'], ['$j1', 'i32'], ['$ai', 'f64'], ['$bi', 'f64'], ['$id', 'i32'], ['$nf', 'i32'],
-      ['$state', 'i32'], ['$fineR', 'i32'], ['$fineC', 'i32'], ['$head', 'i32'], ['$mt', 'f64'],
-    ],
+    params: ROW_PARAMS,
     result: 'i32',
     locals: [
       ['$j', 'i32'], ['$end', 'i32'], ['$cell', 'i32'], ['$f', 'i32'], ['$rem', 'i32'],
@@ -312,9 +333,6 @@ function rowFunction(layout: KernelLayout, sums: boolean, dh: number, heads: num
 /** Arguments of `careful4`, in order (locals of the f32x4 row function of the same names). */
 const CAREFUL4_ARGS = ['$r4', '$candR', '$candC', '$addrR', '$addrC', '$ai', '$bi', '$id', '$j', '$nf', '$fineR', '$fineC', '$mt'];
 
-/** The float64 fine bin of the value on the stack, clamped as the row kernels clamp it. */
-const f64Bin = (x: string) => `${x} f64.const ${HALF} f64.mul f64.const ${HALF + 1} f64.add i32.trunc_sat_f64_s local.tee $f
-  i32.const ${FINE_BINS + 1} local.get $f i32.const ${FINE_BINS + 1} i32.lt_u select`;
 
 /**
  * A quad of the f32x4 row kernel with a candidate among its eight values: each
@@ -359,7 +377,7 @@ function careful4Function(layout: KernelLayout): WasmFunction {
  * (careful4). Row tails (fewer than four entries) take the float64 scalar path.
  */
 function row4Function(layout: KernelLayout, dh: number, heads: number, pair: number): WasmFunction {
-  const { decide, lanes } = snippets(layout);
+  const { lanes, loadExtremes, storeExtremes, headLoop } = snippets(layout);
   // this pair's fine histograms, correlation (R) and cosine (C), as immediate offsets
   const fineOffset = { R: layout.fine + 4 * pair * FINE_LENGTH, C: layout.fine + 4 * (6 + pair) * FINE_LENGTH };
   const countAt = (m: 'R' | 'C', lane: number) =>
@@ -376,20 +394,13 @@ function row4Function(layout: KernelLayout, dh: number, heads: number, pair: num
     local.get $ax local.get $one f32x4.gt v128.or local.set $cand${m}
     local.get $min${m} local.get ${x} f32x4.pmin local.set $min${m}
     local.get $max${m} local.get ${x} f32x4.pmax local.set $max${m}`;
-  const scalarTotals = (x: string, m: 'R' | 'C') => `
-    local.get $sabs${m} local.get ${x} f64.abs f64.add local.set $sabs${m}
-    local.get ${x} local.get $smin${m} local.get ${x} local.get $smin${m} f64.lt select local.set $smin${m}
-    local.get ${x} local.get $smax${m} local.get ${x} local.get $smax${m} f64.gt select local.set $smax${m}`;
   const laneSum = (v: string) => [0, 1, 2, 3].map((k) => `local.get ${v} f32x4.extract_lane ${k} f64.promote_f32${k > 0 ? ' f64.add' : ''}`).join(' ');
   // the scalar min (max) so far against the four float32 lanes
   const merge = (v: string, s: string, cmp: 'f64.lt' | 'f64.gt') =>
     [0, 1, 2, 3].map((k) => `local.get ${v} f32x4.extract_lane ${k} f64.promote_f32 local.set $t
       local.get $t local.get ${s} local.get $t local.get ${s} ${cmp} select local.set ${s}`).join('\n');
   const body = `
-    local.get $state f64.load offset=0 local.set $sminR
-    local.get $state f64.load offset=8 local.set $smaxR
-    local.get $state f64.load offset=16 local.set $sminC
-    local.get $state f64.load offset=24 local.set $smaxC
+    ${loadExtremes}
     f64.const Infinity f32.demote_f64 f32x4.splat local.tee $minR local.set $minC
     f64.const -Infinity f32.demote_f64 f32x4.splat local.tee $maxR local.set $maxC
     local.get $ai f32.demote_f64 f32x4.splat local.set $ai4
@@ -401,21 +412,7 @@ function row4Function(layout: KernelLayout, dh: number, heads: number, pair: num
     f64.const 1 f32.demote_f64 f32x4.splat local.set $one
     ;; the margin ($mt, fine bins) in report bins, plus the float32 lanes' error
     local.get $mt f64.const ${1 / FINE_PER_BIN} f64.mul f64.const ${F32_SLACK} f64.add f32.demote_f64 f32x4.splat local.set $delta
-    local.get $j0 local.set $j
-    block $done
-      loop $segment
-        local.get $j local.get $j1 i32.ge_s br_if $done
-        ;; the columns of one head: [j, end)
-        local.get $j i32.const ${dh} i32.div_u local.tee $cell
-        i32.const 1 i32.add i32.const ${dh} i32.mul local.tee $end
-        local.get $j1 local.get $end local.get $j1 i32.lt_s select local.set $end
-        f64.const 0 f64x2.splat local.set $absR
-        f64.const 0 f64x2.splat local.set $absC
-        f64.const 0 local.set $sabsR
-        f64.const 0 local.set $sabsC
-        block $quadsDone
-          loop $quad
-            local.get $j i32.const 4 i32.add local.get $end i32.gt_s br_if $quadsDone
+    ${headLoop({ dh, headC, step: 16, load: 'local.get $p f32.load f64.promote_f32', size: 4, sums: false, reduce: laneSum, quad: `
             local.get $p v128.load local.set $r4
             ${binsAndCandidates('$r4', 'R')}
             local.get $ai4 local.get $j i32.const 2 i32.shl v128.load offset=${layout.a32} f32x4.mul local.get $r4 f32x4.mul
@@ -427,54 +424,12 @@ function row4Function(layout: KernelLayout, dh: number, heads: number, pair: num
             else
               ${lanes((k) => countAt('R', k))}
               ${lanes((k) => countAt('C', k))}
-            end
-            local.get $p i32.const 16 i32.add local.set $p
-            local.get $j i32.const 4 i32.add local.set $j
-            br $quad
-          end
-        end
-        block $singlesDone
-          loop $single
-            local.get $j local.get $end i32.ge_s br_if $singlesDone
-            local.get $p f32.load f64.promote_f32 local.set $r
-            ${decide('local.get $r', 'R', 0, f64Bin('local.get $r'))}
-            ${scalarTotals('$r', 'R')}
-            local.get $ai local.get $j i32.const 3 i32.shl f64.load offset=${layout.a} f64.mul local.get $r f64.mul
-            local.get $bi local.get $j i32.const 3 i32.shl f64.load offset=${layout.b} f64.mul f64.add local.set $v
-            ${decide('local.get $v', 'C', 0, f64Bin('local.get $v'))}
-            ${scalarTotals('$v', 'C')}
-            local.get $p i32.const 4 i32.add local.set $p
-            local.get $j i32.const 1 i32.add local.set $j
-            br $single
-          end
-        end
-        ;; this head pair's Σ|x|
-        local.get $head local.get $cell i32.const 3 i32.shl i32.add local.tee $cell
-        ${laneSum('$absR')} local.get $sabsR f64.add local.set $sabsR
-        local.get $cell f64.load offset=0 local.get $sabsR f64.add f64.store offset=0
-        local.get $cell
-        ${laneSum('$absC')} local.get $sabsC f64.add local.set $sabsC
-        local.get $cell f64.load offset=${headC} local.get $sabsC f64.add f64.store offset=${headC}
-        br $segment
-      end
-    end
-    ${merge('$minR', '$sminR', 'f64.lt')}
-    ${merge('$maxR', '$smaxR', 'f64.gt')}
-    ${merge('$minC', '$sminC', 'f64.lt')}
-    ${merge('$maxC', '$smaxC', 'f64.gt')}
-    local.get $state local.get $sminR f64.store offset=0
-    local.get $state local.get $smaxR f64.store offset=8
-    local.get $state local.get $sminC f64.store offset=16
-    local.get $state local.get $smaxC f64.store offset=24
+            end ` })}
+    ${storeExtremes(merge)}
     local.get $nf`;
-  const f64s = (names: string[]) => names.map((n) => [n, 'f64'] as [string, 'f64']);
-  const v128s = (names: string[]) => names.map((n) => [n, 'v128'] as [string, 'v128']);
   return {
     name: `row4_f32_${pair}`,
-    params: [
-      ['$p', 'i32'], ['$j0', 'i32'], ['$j1', 'i32'], ['$ai', 'f64'], ['$bi', 'f64'], ['$id', 'i32'], ['$nf', 'i32'],
-      ['$state', 'i32'], ['$fineR', 'i32'], ['$fineC', 'i32'], ['$head', 'i32'], ['$mt', 'f64'],
-    ],
+    params: ROW_PARAMS,
     result: 'i32',
     locals: [
       ['$j', 'i32'], ['$end', 'i32'], ['$cell', 'i32'], ['$f', 'i32'], ['$rem', 'i32'],
