@@ -12,7 +12,10 @@
  * as the numpy peer's time leaves out Python's start and numpy's import; the ratio
  * with it is printed too.
  *
- *   node scripts/bench-stats.ts [--sizes 54,1000,10000] [--layers 12] [--no-numpy]
+ * Sizes up to 100 sentences are timed in several passes (3 by default), ours and numpy's
+ * alternately, and report medians: this machine's speed drifts too much for one pass.
+ *
+ *   node scripts/bench-stats.ts [--sizes 54,1000,10000] [--layers 12] [--passes 3] [--no-numpy]
  *   /usr/bin/time -v node scripts/bench-stats.ts --sizes 10000   (peak RSS from the OS: "Maximum resident set size")
  */
 import { spawnSync } from 'node:child_process';
@@ -34,18 +37,24 @@ export interface StatsBenchOptions {
   seed?: number;
   /** run the numpy peer (skipped with a message where python3 or numpy is missing) */
   numpy?: boolean;
+  /** timed passes (ours, then numpy's, alternately) for sizes up to 100 sentences; larger sizes run once */
+  passes?: number;
   log?: (line: string) => void;
 }
 
 export interface StatsBenchRow {
   sentences: number;
   layers: number;
-  /** seconds for all layers of computeLayerStats */
+  /** seconds for all layers of computeLayerStats: the median over the passes */
   seconds: number;
+  /** each pass, in order (the first one right after the start-up and the file writes) */
+  passSeconds: number[];
+  /** the first pass's time between consecutive layer results */
   perLayer: number[];
-  /** seconds for the same layers of the lecture's numpy cells, or null */
+  /** seconds for the same layers of the lecture's numpy cells (median over the passes), or null */
   numpySeconds: number | null;
-  /** seconds / numpySeconds */
+  numpyPassSeconds: number[];
+  /** the median of the passes' ratios ours / numpy's */
   ratio: number | null;
   /** seconds of the one-time start-up (warmUpStats), paid by the first size run */
   startupSeconds: number;
@@ -143,39 +152,57 @@ export async function runStatsBench(options: StatsBenchOptions = {}): Promise<St
       }
       const read = (layer: number, which: string) => decodeNpy(readFileSync(file(layer, which)), file(layer, which)).data as Float32Array;
       const input = (layer: number) => ({ layer, target: read(layer, 'target'), nontarget: read(layer, 'nontarget'), nSentences: n, nEmbd, nHead, seed });
-      // layers overlap (two in flight, as analyze runs them): per layer is the time between results
-      const perLayer: number[] = [];
-      let last = performance.now();
-      for await (const _ of layerStatsInOrder(layers, input)) {
-        const now = performance.now();
-        perLayer.push((now - last) / 1000);
-        last = now;
+      // Small sizes run several passes, ours and numpy's alternately, so that both see the
+      // machine in the same state (its speed drifts by ±20 % from minute to minute here);
+      // the ratio reported is the median of the passes' ratios.
+      const passes = n <= 100 ? Math.max(1, options.passes ?? 3) : 1;
+      const passSeconds: number[] = [];
+      const numpyPassSeconds: number[] = [];
+      let perLayer: number[] = [];
+      let peakRssMiB = 0;
+      for (let pass = 0; pass < passes; pass++) {
+        // layers overlap (two in flight, as analyze runs them): per layer is the time between results
+        const times: number[] = [];
+        let last = performance.now();
+        for await (const _ of layerStatsInOrder(layers, input)) {
+          const now = performance.now();
+          times.push((now - last) / 1000);
+          last = now;
+        }
+        if (pass === 0) perLayer = times;
+        passSeconds.push(times.reduce((a, b) => a + b, 0));
+        peakRssMiB = process.resourceUsage().maxRSS / 1024;
+        if (options.numpy !== false) {
+          const peer = numpyPeer(dir, layers);
+          if ('skipped' in peer) {
+            log(`  numpy peer skipped: ${peer.skipped}`);
+            options = { ...options, numpy: false };
+          } else numpyPassSeconds.push(peer.seconds);
+        }
       }
-      const seconds = perLayer.reduce((a, b) => a + b, 0);
-      const peakRssMiB = process.resourceUsage().maxRSS / 1024;
-      let numpySeconds: number | null = null;
-      if (options.numpy !== false) {
-        const peer = numpyPeer(dir, layers);
-        if ('skipped' in peer) log(`  numpy peer skipped: ${peer.skipped}`);
-        else numpySeconds = peer.seconds;
-      }
+      const seconds = median(passSeconds);
+      const numpySeconds = numpyPassSeconds.length === passes ? median(numpyPassSeconds) : null;
+      const ratio = numpySeconds ? median(passSeconds.map((t, k) => t / numpyPassSeconds[k])) : null;
       const row: StatsBenchRow = {
         sentences: n,
         layers,
         seconds,
+        passSeconds,
         perLayer,
         numpySeconds,
-        ratio: numpySeconds ? seconds / numpySeconds : null,
+        numpyPassSeconds,
+        ratio,
         startupSeconds,
         ratioWithStartup: numpySeconds ? (seconds + startupSeconds) / numpySeconds : null,
         peakRssMiB,
       };
       rows.push(row);
+      const list = (xs: number[]) => xs.map((t) => t.toFixed(2)).join(' ');
       log(
         `stats  ${String(n).padStart(6)} sentences × ${layers} layers: ${seconds.toFixed(2)} s` +
-          ` (${((seconds / layers) * 1000).toFixed(0)} ms/layer)` +
-          (numpySeconds !== null
-            ? `; numpy lecture cells ${numpySeconds.toFixed(2)} s; ratio ${(seconds / numpySeconds).toFixed(3)}` +
+          ` (${((seconds / layers) * 1000).toFixed(0)} ms/layer${passes > 1 ? `; median of ${passes} passes: ${list(passSeconds)}` : ''})` +
+          (numpySeconds !== null && ratio !== null
+            ? `; numpy lecture cells ${numpySeconds.toFixed(2)} s${passes > 1 ? ` (${list(numpyPassSeconds)})` : ''}; ratio ${ratio.toFixed(3)}` +
               ` (with start-up ${startupSeconds.toFixed(2)} s: ${((seconds + startupSeconds) / numpySeconds).toFixed(3)})`
             : '') +
           `; peak RSS ${peakRssMiB.toFixed(0)} MiB`,
@@ -189,6 +216,12 @@ export async function runStatsBench(options: StatsBenchOptions = {}): Promise<St
   return rows;
 }
 
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 function parseArgs(argv: string[]): StatsBenchOptions {
   const options: StatsBenchOptions = {};
   for (let k = 0; k < argv.length; k++) {
@@ -197,7 +230,8 @@ function parseArgs(argv: string[]): StatsBenchOptions {
     else if (a === '--layers') options.layers = Number(argv[++k]);
     else if (a === '--seed') options.seed = Number(argv[++k]);
     else if (a === '--no-numpy') options.numpy = false;
-    else throw new Error(`unknown option ${a} (use --sizes 54,1000,10000 --layers 12 --seed 1 --no-numpy)`);
+    else if (a === '--passes') options.passes = Number(argv[++k]);
+    else throw new Error(`unknown option ${a} (use --sizes 54,1000,10000 --layers 12 --seed 1 --passes 3 --no-numpy)`);
   }
   return options;
 }
