@@ -7,10 +7,10 @@
  * printed. Peak RSS is process.resourceUsage().maxRSS (the whole process so far).
  *
  * The one-time start-up (worker threads, onnxruntime sessions, the compiled scan
- * kernel: warmUpStats, which `analyze` overlaps with model loading) is timed once
- * per process, before the layers, and reported apart. The main ratio leaves it out,
- * as the numpy peer's time leaves out Python's start and numpy's import; the ratio
- * with it is printed too.
+ * kernel: warmUpStats) is timed once per process, before the layers, and reported
+ * apart. The main ratio leaves it out, as the numpy peer's time leaves out Python's
+ * start and numpy's import; the ratio with it is printed too. (`analyze` pays it
+ * inside its first layers.)
  *
  * Sizes up to 100 sentences are timed in several passes (3 by default), ours and numpy's
  * alternately, and report medians: this machine's speed drifts too much for one pass.

@@ -215,8 +215,10 @@ let warming: Promise<void> | null = null;
  * Starts the worker threads and warms every thread (onnxruntime's sessions, the
  * compiled scan kernel, V8's optimised code) and this thread's per-layer code, so
  * that the first layer runs about as fast as the later ones. Idempotent: the first
- * call does the work, later ones return the same promise. Meant to run while the
- * model loads; computeLayerStats works without it (then the first layers pay).
+ * call does the work, later ones return the same promise. computeLayerStats works
+ * without it (then the first layers pay). `analyze` does not call it: run while the
+ * model loads, it moved ~0.7 s from the statistics into the loading on 2 cores, with
+ * no gain in total time and 100 MB more peak memory.
  */
 export function warmUpStats(): Promise<void> {
   warming ??= (async () => {

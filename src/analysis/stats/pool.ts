@@ -120,8 +120,7 @@ let warming: Promise<void> | null = null;
 /**
  * Starts the workers and warms every thread (this one included) so that the
  * first layer runs as fast as the later ones; idempotent (one warm-up per
- * process). Meant to run while the model loads. Jobs that arrive meanwhile wait
- * for a thread that is ready.
+ * process). Jobs that arrive meanwhile wait for a thread that is ready.
  */
 export function warmUp(): Promise<void> {
   if (!warming) {
