@@ -333,7 +333,6 @@ function rowFunction(layout: KernelLayout, sums: boolean, dh: number, heads: num
 /** Arguments of `careful4`, in order (locals of the f32x4 row function of the same names). */
 const CAREFUL4_ARGS = ['$r4', '$candR', '$candC', '$addrR', '$addrC', '$ai', '$bi', '$id', '$j', '$nf', '$fineR', '$fineC', '$mt'];
 
-
 /**
  * A quad of the f32x4 row kernel with a candidate among its eight values: each
  * candidate recomputed in float64 exactly as the f64x2 kernel computes it
@@ -341,7 +340,7 @@ const CAREFUL4_ARGS = ['$r4', '$candR', '$candC', '$addrR', '$addrC', '$ai', '$b
  * other values counted in the bins the float32 lanes gave them.
  */
 function careful4Function(layout: KernelLayout): WasmFunction {
-  const { decide } = snippets(layout);
+  const { decide, lanes } = snippets(layout);
   // addresses come relative to the pair's histogram ($fineR, $fineC)
   const count = (m: 'R' | 'C', lane: number) =>
     `local.get $addr${m} i32x4.extract_lane ${lane} local.get $fine${m} i32.add local.tee $f local.get $f i32.load i32.const 1 i32.add i32.store`;
@@ -349,7 +348,6 @@ function careful4Function(layout: KernelLayout): WasmFunction {
   const cosine = (k: number) => `
     local.get $ai local.get $j i32.const ${k} i32.add i32.const 3 i32.shl f64.load offset=${layout.a} f64.mul ${r(k)} f64.mul
     local.get $bi local.get $j i32.const ${k} i32.add i32.const 3 i32.shl f64.load offset=${layout.b} f64.mul f64.add`;
-  const lanes = (f: (lane: number) => string) => [0, 1, 2, 3].map(f).join('\n');
   return {
     name: 'careful4',
     params: [
@@ -371,10 +369,12 @@ function careful4Function(layout: KernelLayout): WasmFunction {
  * The row kernel for a float32 panel without sums (the Gram of up to CHUNK
  * sentences): four entries per float32 vector. The bins, |x|, min and max come from
  * float32 lanes (the cosine as (a_i·a_j)·r + b_i·b_j with a, b rounded to float32,
- * within 5·2⁻²⁴ of the float64 value); the margin test is unchanged, because a
- * value within the margin of a report edge lies in a fine bin next to that edge
- * whichever arithmetic bins it, and every candidate is decided in float64
- * (careful4). Row tails (fewer than four entries) take the float64 scalar path.
+ * within 5·2⁻²⁴ of the float64 value). A value is a candidate when, in float32, it
+ * lies within the margin plus F32_SLACK of a report edge, or outside [-1, 1]: a
+ * superset of the values float64 arithmetic would flag, and careful4 decides each
+ * candidate in float64 exactly as the f64 kernel does; every other value is far
+ * enough from an edge that its float32 fine bin lies in the right report bin. Row
+ * tails (fewer than four entries at a head's end) take the float64 scalar path.
  */
 function row4Function(layout: KernelLayout, dh: number, heads: number, pair: number): WasmFunction {
   const { lanes, loadExtremes, storeExtremes, headLoop } = snippets(layout);
