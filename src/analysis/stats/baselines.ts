@@ -1,4 +1,5 @@
 import { createRandom, shuffleStrided } from './random.ts';
+import { transpose } from './transpose.ts';
 
 /**
  * The two random baselines. Both keep the target's values and destroy the
@@ -24,18 +25,4 @@ export function shufflePerNeuron(matrix: Float32Array, rows: number, cols: numbe
   const t = transpose(matrix, rows, cols);
   for (let c = 0; c < cols; c++) shuffleStrided(t, c * rows, rows, 1, random);
   return transpose(t, cols, rows);
-}
-
-/** [rows, cols] → [cols, rows], in tiles. */
-function transpose(x: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(rows * cols);
-  const tile = 64;
-  for (let r0 = 0; r0 < rows; r0 += tile) {
-    const r1 = Math.min(rows, r0 + tile);
-    for (let c0 = 0; c0 < cols; c0 += tile) {
-      const c1 = Math.min(cols, c0 + tile);
-      for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) out[c * rows + r] = x[r * cols + c];
-    }
-  }
-  return out;
 }

@@ -1,3 +1,5 @@
+import { transpose } from './transpose.ts';
+
 /**
  * Per-neuron (column) facts that every similarity needs, computed once per matrix
  * in float64 from the float32 activations, the way the lecture's numpy does it:
@@ -26,15 +28,7 @@ export interface Columns {
 }
 
 export function columnStats(x: Float32Array, rows: number, cols: number): Columns {
-  const transposed = new Float32Array(rows * cols);
-  const tile = 64;
-  for (let s0 = 0; s0 < rows; s0 += tile) {
-    const s1 = Math.min(rows, s0 + tile);
-    for (let c0 = 0; c0 < cols; c0 += tile) {
-      const c1 = Math.min(cols, c0 + tile);
-      for (let s = s0; s < s1; s++) for (let c = c0; c < c1; c++) transposed[c * rows + s] = x[s * cols + c];
-    }
-  }
+  const transposed = transpose(x, rows, cols);
   const mean = new Float64Array(cols);
   const sumSq = new Float64Array(cols);
   const min = new Float64Array(cols);
