@@ -41,8 +41,10 @@ export async function runKernelBench(reps = 60): Promise<KernelBenchRow[]> {
     panel.set(first as Float32Array);
     new Float64Array(memory.buffer, layout.a, m).set(cols.a);
     new Float64Array(memory.buffer, layout.b, m).set(cols.b);
-    new Float32Array(memory.buffer, layout.a32, m).set(cols.a);
-    new Float32Array(memory.buffer, layout.b32, m).set(cols.b);
+    if (elem === 'f32') {
+      new Float32Array(memory.buffer, layout.a32, m).set(cols.a);
+      new Float32Array(memory.buffer, layout.b32, m).set(cols.b);
+    }
     const size = elem === 'f32' ? 4 : 8;
     const scan = () => {
       for (let i = 0; i < panelRows; i++) {

@@ -81,8 +81,9 @@ export function kernelLayout(m: number, heads: number, panelEntries: number, ele
   const state = take(STATE_BYTES);
   const a = take(8 * m + 16);
   const b = take(8 * m + 16);
-  const a32 = take(4 * m + 16);
-  const b32 = take(4 * m + 16);
+  // float32 copies of a and b: read by the float32 lanes only
+  const a32 = take(elem === 'f32' ? 4 * m + 16 : 0);
+  const b32 = take(elem === 'f32' ? 4 * m + 16 : 0);
   const headSums = take(2 * heads * heads * 8);
   const fine = take(2 * 6 * FINE_LENGTH * 4);
   // A row segment appends at most 2 flags per entry; scan.ts empties the list before it could overflow.

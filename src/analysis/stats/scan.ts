@@ -109,8 +109,10 @@ async function scanWith(kernel: Kernel, cols: Columns, options: ScanOptions): Pr
   headSums.fill(0);
   new Float64Array(buffer, layout.a, m).set(cols.a);
   new Float64Array(buffer, layout.b, m).set(cols.b);
-  new Float32Array(buffer, layout.a32, m).set(cols.a);
-  new Float32Array(buffer, layout.b32, m).set(cols.b);
+  if (kernel.elem === 'f32') {
+    new Float32Array(buffer, layout.a32, m).set(cols.a);
+    new Float32Array(buffer, layout.b32, m).set(cols.b);
+  }
 
   const { a, b, cosBad, corrBad } = cols;
   const rows = options.sums ? (kernel.rowsSums as RowKernel[]) : kernel.rows;
