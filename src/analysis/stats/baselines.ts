@@ -19,10 +19,16 @@ export function shuffleAll(matrix: Float32Array, seed: number, layer = 0): Float
 /** Each column permuted over the rows independently: it keeps every neuron's own
  * distribution (mean, spread) and breaks only which sentence goes with which. */
 export function shufflePerNeuron(matrix: Float32Array, rows: number, cols: number, seed: number, layer = 0): Float32Array {
+  return transpose(shufflePerNeuronTransposed(matrix, rows, cols, seed, layer), cols, rows);
+}
+
+/** shufflePerNeuron's result transposed, [cols, rows]: the layout it is made in, and
+ * the one columnStats wants (which then need not transpose it again). */
+export function shufflePerNeuronTransposed(matrix: Float32Array, rows: number, cols: number, seed: number, layer = 0): Float32Array {
   const random = createRandom(seed, 2 * layer + 1);
   // Column by column, as if in place with stride `cols`; done on a transposed copy,
   // where a column is contiguous (the strided walk missed the cache on every element).
   const t = transpose(matrix, rows, cols);
   for (let c = 0; c < cols; c++) shuffleStrided(t, c * rows, rows, 1, random);
-  return transpose(t, cols, rows);
+  return t;
 }

@@ -27,8 +27,8 @@ export interface Columns {
   transposed: Float32Array;
 }
 
-export function columnStats(x: Float32Array, rows: number, cols: number): Columns {
-  const transposed = transpose(x, rows, cols);
+/** `transposed`, where the caller has it already, must be x transposed ([cols, rows]). */
+export function columnStats(x: Float32Array, rows: number, cols: number, transposed = transpose(x, rows, cols)): Columns {
   const mean = new Float64Array(cols);
   const sumSq = new Float64Array(cols);
   const min = new Float64Array(cols);

@@ -1,4 +1,4 @@
-import { shuffleAll, shufflePerNeuron } from './baselines.ts';
+import { shuffleAll, shufflePerNeuronTransposed } from './baselines.ts';
 import { columnStats } from './columns.ts';
 import { similarityDetail, type Detail } from './detail.ts';
 import { completeScan, type Distribution } from './exact.ts';
@@ -6,6 +6,7 @@ import { gramMargin } from './gram.ts';
 import { MOMENTS_MAX_ROWS, exactMoments, type Moments } from './moments.ts';
 import { previewBlock } from './preview.ts';
 import { scanSimilarities } from './scan.ts';
+import { transpose } from './transpose.ts';
 
 /**
  * Everything the statistics need from one activation matrix (a condition): its
@@ -47,13 +48,10 @@ export async function analyseMatrix(job: MatrixJob): Promise<MatrixResult> {
   const { rows, m, nHead, withDetail } = job;
   const seed = job.seed ?? 0;
   const layer = job.layer ?? 0;
-  const x =
-    job.baseline === 'shuffled'
-      ? shuffleAll(job.x, seed, layer)
-      : job.baseline === 'shuffledPerNeuron'
-        ? shufflePerNeuron(job.x, rows, m, seed, layer)
-        : job.x;
-  const cols = columnStats(x, rows, m);
+  // the per-neuron baseline is made transposed, the layout columnStats wants
+  const transposed = job.baseline === 'shuffledPerNeuron' ? shufflePerNeuronTransposed(job.x, rows, m, seed, layer) : undefined;
+  const x = transposed ? transpose(transposed, m, rows) : job.baseline === 'shuffled' ? shuffleAll(job.x, seed, layer) : job.x;
+  const cols = columnStats(x, rows, m, transposed);
   const exactSums = rows <= MOMENTS_MAX_ROWS;
   const scan = await scanSimilarities(cols, {
     margin: gramMargin(rows),
