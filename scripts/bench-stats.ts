@@ -104,7 +104,7 @@ export function syntheticActivations(rows: number, nEmbd: number, nHead: number,
   return out;
 }
 
-function numpyPeer(dir: string, layers: number): { seconds: number } | { skipped: string } {
+export function numpyPeer(dir: string, layers: number): { seconds: number; perLayer: number[] } | { skipped: string } {
   const env = { ...process.env };
   // set on some machines for old OpenBLAS builds; they slow a current numpy down
   delete env.OPENBLAS_CORETYPE;
@@ -120,8 +120,8 @@ function numpyPeer(dir: string, layers: number): { seconds: number } | { skipped
     const why = /No module named 'numpy'/.test(result.stderr) ? 'numpy is not installed' : result.stderr.trim().split('\n').pop();
     return { skipped: `numpy peer failed: ${why}` };
   }
-  const timings = JSON.parse(result.stdout.trim().split('\n').pop() as string) as { total: number };
-  return { seconds: timings.total };
+  const timings = JSON.parse(result.stdout.trim().split('\n').pop() as string) as { total: number; perLayer: number[] };
+  return { seconds: timings.total, perLayer: timings.perLayer };
 }
 
 export async function runStatsBench(options: StatsBenchOptions = {}): Promise<StatsBenchRow[]> {
