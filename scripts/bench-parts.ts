@@ -17,11 +17,10 @@
  *
  *   node scripts/bench-parts.ts [--rounds 30]
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PAIR_TYPES, type Condition, type Pairs, type Summary } from '../src/analysis/format.ts';
-import { encodeNpyFloat32 } from '../src/analysis/io/npy.ts';
 import { shuffleAll, shufflePerNeuronTransposed } from '../src/analysis/stats/baselines.ts';
 import { distanceTable } from '../src/analysis/stats/comparisons.ts';
 import { columnStats } from '../src/analysis/stats/columns.ts';
@@ -34,7 +33,7 @@ import { previewBlock } from '../src/analysis/stats/preview.ts';
 import { scanSimilarities } from '../src/analysis/stats/scan.ts';
 import { summarise } from '../src/analysis/stats/summary.ts';
 import { transpose } from '../src/analysis/stats/transpose.ts';
-import { numpyPeer, syntheticActivations } from './bench-stats.ts';
+import { median, numpyPeer, syntheticActivations, writeSyntheticLayers } from './bench-stats.ts';
 
 export interface PartRow {
   part: string;
@@ -44,10 +43,11 @@ export interface PartRow {
   medianMs: number;
 }
 
+/** The timed layer's shape: GPT-2 small at the lecture's 54 sentences. */
+const SHAPE = { rows: 54, d: 768, nHead: 12 };
+
 export async function runPartsBench(rounds = 30): Promise<PartRow[]> {
-  const rows = 54;
-  const d = 768;
-  const nHead = 12;
+  const { rows, d, nHead } = SHAPE;
   const m = 3 * d;
   const x = syntheticActivations(rows, d, nHead, 7);
   const cols = columnStats(x, rows, m);
@@ -64,12 +64,14 @@ export async function runPartsBench(rounds = 30): Promise<PartRow[]> {
     return { target: one, nontarget: one, shuffled: one, shuffledPerNeuron: one };
   };
   const made = summaries();
-  const steps: [string, number, () => unknown][] = [
+  const gemmStep = ['Gram: onnxruntime GEMMs only', 4, () => forEachPanel(cols, { panel }, () => {})] as const;
+  const scanStep = ['Gram + scan kernel + its JavaScript', 4, () => scanSimilarities(cols, scanOptions)] as const;
+  const steps: (readonly [string, number, () => unknown])[] = [
     ['lecture baseline: shuffle all entries', 1, () => shuffleAll(x, 1, 0)],
     ['per-neuron baseline: shuffle each column (and transpose back)', 1, () => transpose(shufflePerNeuronTransposed(x, rows, m, 1, 0), m, rows)],
     ['column statistics (with the transpose)', 4, () => columnStats(x, rows, m)],
-    ['Gram: onnxruntime GEMMs only', 4, () => forEachPanel(cols, { panel }, () => {})],
-    ['Gram + scan kernel + its JavaScript', 4, () => scanSimilarities(cols, scanOptions)],
+    gemmStep,
+    scanStep,
     ['exact moments (float64)', 4, () => exactMoments(x, cols)],
     ['flagged values and report bins (completeScan)', 4, () => completeScan(scan)],
     ['per-head tables and previews', 2, () => similarityDetail(x, cols, scan, nHead, previewBlock(m))],
@@ -84,13 +86,10 @@ export async function runPartsBench(rounds = 30): Promise<PartRow[]> {
       if (round >= 0) times[s].push(performance.now() - t0);
     }
   }
-  const out: PartRow[] = steps.map(([part, perLayer], s) => {
-    const sorted = times[s].sort((a, b) => a - b);
-    return { part, perLayer, minMs: sorted[0], medianMs: sorted[Math.floor(sorted.length / 2)] };
-  });
+  const out: PartRow[] = steps.map(([part, perLayer], s) => ({ part, perLayer, minMs: Math.min(...times[s]), medianMs: median(times[s]) }));
   // The scan row includes the GEMMs: keep only what the scan adds.
-  const gemm = out[3];
-  const scanRow = out[4];
+  const gemm = out[steps.indexOf(gemmStep)];
+  const scanRow = out[steps.indexOf(scanStep)];
   scanRow.part = 'scan kernel + its JavaScript (Gram + scan, less the GEMMs)';
   scanRow.minMs = Math.max(0, scanRow.minMs - gemm.minMs);
   scanRow.medianMs = Math.max(0, scanRow.medianMs - gemm.medianMs);
@@ -101,7 +100,7 @@ if (import.meta.main) {
   const at = process.argv.indexOf('--rounds');
   const rounds = at > 0 ? Number(process.argv[at + 1]) : 30;
   const rowsOut = await runPartsBench(rounds);
-  console.log(`one layer's statistics, part by part (54 sentences, d = 768, 12 heads; one thread; ${rounds} rounds)`);
+  console.log(`one layer's statistics, part by part (${SHAPE.rows} sentences, d = ${SHAPE.d}, ${SHAPE.nHead} heads; one thread; ${rounds} rounds)`);
   console.log(`  ${'part'.padEnd(62)} ${'× per layer'.padStart(11)} ${'min ms'.padStart(8)} ${'median ms'.padStart(10)} ${'ms/layer'.padStart(9)}`);
   let total = 0;
   let totalMin = 0;
@@ -127,15 +126,10 @@ function numpyPerLayer(): number | string {
   const dir = mkdtempSync(join(tmpdir(), 'qkv-parts-bench-'));
   try {
     const layers = 12;
-    for (let layer = 0; layer < layers; layer++) {
-      for (const [which, salt] of [['target', 0], ['nontarget', 1]] as const) {
-        writeFileSync(join(dir, `layer-${layer}-${which}.npy`), encodeNpyFloat32(syntheticActivations(54, 768, 12, 1000 + 2 * layer + salt), [54, 3 * 768]));
-      }
-    }
+    writeSyntheticLayers(dir, layers, SHAPE.rows, SHAPE.d, SHAPE.nHead, 1);
     const peer = numpyPeer(dir, layers);
     if ('skipped' in peer) return peer.skipped;
-    const later = peer.perLayer.slice(1).sort((a, b) => a - b);
-    return later[later.length >> 1] * 1000;
+    return median(peer.perLayer.slice(1)) * 1000;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

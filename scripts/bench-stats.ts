@@ -104,6 +104,21 @@ export function syntheticActivations(rows: number, nEmbd: number, nHead: number,
   return out;
 }
 
+function layerFile(dir: string, layer: number, which: string): string {
+  return join(dir, `layer-${layer}-${which}.npy`);
+}
+
+/** layer-{L}-target.npy and layer-{L}-nontarget.npy for L < layers in `dir`, as the numpy peer
+ * reads them: synthetic activations [n, 3·nEmbd], seeded per layer and condition. */
+export function writeSyntheticLayers(dir: string, layers: number, n: number, nEmbd: number, nHead: number, seed: number): void {
+  for (let layer = 0; layer < layers; layer++) {
+    for (const [which, salt] of [['target', 0], ['nontarget', 1]] as const) {
+      const x = syntheticActivations(n, nEmbd, nHead, seed * 1000 + layer * 2 + salt);
+      writeFileSync(layerFile(dir, layer, which), encodeNpyFloat32(x, [n, 3 * nEmbd]));
+    }
+  }
+}
+
 export function numpyPeer(dir: string, layers: number): { seconds: number; perLayer: number[] } | { skipped: string } {
   const env = { ...process.env };
   // set on some machines for old OpenBLAS builds; they slow a current numpy down
@@ -143,13 +158,8 @@ export async function runStatsBench(options: StatsBenchOptions = {}): Promise<St
     // inside the timing, as an honest cost (~2 %); generating them is not.
     const dir = mkdtempSync(join(tmpdir(), 'qkv-stats-bench-'));
     try {
-      const file = (layer: number, which: string) => join(dir, `layer-${layer}-${which}.npy`);
-      for (let layer = 0; layer < layers; layer++) {
-        for (const [which, salt] of [['target', 0], ['nontarget', 1]] as const) {
-          const x = syntheticActivations(n, nEmbd, nHead, seed * 1000 + layer * 2 + salt);
-          writeFileSync(file(layer, which), encodeNpyFloat32(x, [n, 3 * nEmbd]));
-        }
-      }
+      const file = (layer: number, which: string) => layerFile(dir, layer, which);
+      writeSyntheticLayers(dir, layers, n, nEmbd, nHead, seed);
       const read = (layer: number, which: string) => decodeNpy(readFileSync(file(layer, which)), file(layer, which)).data as Float32Array;
       const input = (layer: number) => ({ layer, target: read(layer, 'target'), nontarget: read(layer, 'nontarget'), nSentences: n, nEmbd, nHead, seed });
       // Small sizes run several passes, ours and numpy's alternately, so that both see the
@@ -216,7 +226,7 @@ export async function runStatsBench(options: StatsBenchOptions = {}): Promise<St
   return rows;
 }
 
-function median(xs: number[]): number {
+export function median(xs: number[]): number {
   const sorted = [...xs].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
