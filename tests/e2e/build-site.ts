@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { chooseChromium } from './browser.ts';
 import { BASE, ROOT, SETS, SITE_DIR } from './site.ts';
 
 /**
@@ -22,8 +23,13 @@ export function buildDemo(outDir: string, env: Record<string, string> = {}): num
   return (performance.now() - started) / 1000;
 }
 
-/** Builds the demo site once for all e2e tests. E2E_SKIP_BUILD=1 reuses the previous build. */
-export default function setup(): void {
+/**
+ * Finds the browser first (a machine without one learns it before a minute of building), then
+ * builds the demo site once for all e2e tests. E2E_SKIP_BUILD=1 reuses the previous build.
+ */
+export default async function setup(): Promise<void> {
+  const browser = await chooseChromium();
+  process.stderr.write(`e2e: Chromium from ${browser.source}: ${browser.launch.executablePath}\n`);
   if (process.env.E2E_SKIP_BUILD === '1' && existsSync(join(SITE_DIR, 'index.html'))) return;
   const seconds = buildDemo(SITE_DIR);
   process.stderr.write(`e2e: demo site built in ${seconds.toFixed(1)} s\n`);

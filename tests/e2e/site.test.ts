@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { BASE, CHROMIUM, ROOT, serveSite } from './site.ts';
+import { chooseChromium } from './browser.ts';
+import { BASE, ROOT, serveSite } from './site.ts';
 
 /**
  * The demo site in headless Chromium: every page loads without errors, every internal link and
@@ -28,7 +29,7 @@ const resources = new Map<string, number>();
 
 beforeAll(async () => {
   server = await serveSite();
-  browser = await chromium.launch(CHROMIUM);
+  browser = await chromium.launch((await chooseChromium()).launch);
   mkdirSync(SCREENSHOTS, { recursive: true });
   await crawl();
 });

@@ -9,11 +9,6 @@ export const SITE_DIR = join(ROOT, 'test-results', 'e2e-site');
 export const BASE = '/qkv-atlas/';
 export const SETS = 'content/sets:tests/e2e/fixtures/sets';
 
-export const CHROMIUM = {
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-};
-
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 'text/javascript', '.png': 'image/png', '.svg': 'image/svg+xml',
   '.json': 'application/json', '.csv': 'text/csv', '.npy': 'application/octet-stream', '.woff2': 'font/woff2', '.woff': 'font/woff', '.ttf': 'font/ttf',
