@@ -14,6 +14,10 @@ import type { AddressInfo, Socket } from 'node:net';
  * - errors with `X-Error-Code`: RepoNotFound (401, as the hub answers for a missing or
  *   private repo without a token), RevisionNotFound (404), EntryNotFound (404)
  *
+ * Tests can make it cut a download mid-body (then serve the rest to a Range
+ * request, or ignore ranges like some servers), answer every request with an
+ * error page (an outage, a rate limit), or redirect LFS files to another host.
+ *
  * The CDN server is another origin (another port), like the real CDN, so that a
  * test can check the token is not sent there.
  */
@@ -34,6 +38,10 @@ export interface FakeHubOptions {
   token?: string;
   /** Whether the API answers `blobs=true` with sizes and checksums (default true). */
   blobsInApi?: boolean;
+  /** Whether Range requests are served (206); when false, a Range header is ignored (200, the whole file), as some servers do. */
+  ranges?: boolean;
+  /** Where LFS downloads are redirected instead of the fake CDN (e.g. a host that does not resolve). */
+  lfsBase?: string;
 }
 
 export interface FakeRequest {
@@ -41,6 +49,7 @@ export interface FakeRequest {
   method: string;
   url: string;
   authorization: string | undefined;
+  range: string | undefined;
 }
 
 export interface FakeHub {
@@ -52,8 +61,10 @@ export interface FakeHub {
   commit(id: string, revision?: string): string;
   sha256(content: Uint8Array | string): string;
   gitSha1(content: Uint8Array | string): string;
-  /** The next download of `file` sends half its bytes, then the connection dies. */
-  truncateNext(file: string): void;
+  /** The next `times` downloads of `file` (default 1) send half the bytes asked for, then the connection dies. */
+  truncateNext(file: string, times?: number): void;
+  /** From now on every hub request (API and files) is answered with this status and an error page; null: normal again. */
+  failAll(status: number | null): void;
   /** The next download of `file` sends all its bytes with one of them changed. */
   corruptNext(file: string): void;
   stop(): Promise<void>;
@@ -118,7 +129,8 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
   }
 
   const requests: FakeRequest[] = [];
-  const truncate = new Set<string>();
+  const truncate = new Map<string, number>();
+  let failing: number | null = null;
   const corrupt = new Set<string>();
   const blobFile = new Map<string, string>();
 
@@ -130,7 +142,7 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
   const cdnUrl = await listen(cdn);
 
   function record(server: 'hub' | 'cdn', req: IncomingMessage): void {
-    requests.push({ server, method: req.method ?? 'GET', url: req.url ?? '', authorization: req.headers.authorization });
+    requests.push({ server, method: req.method ?? 'GET', url: req.url ?? '', authorization: req.headers.authorization, range: req.headers.range });
   }
 
   function findRepo(id: string, req: IncomingMessage, res: ServerResponse) {
@@ -149,28 +161,48 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
     return found;
   }
 
+  /** Whether the next download of `file` is to be cut (counts it down). */
+  function cutNow(file: string): boolean {
+    const left = truncate.get(file) ?? 0;
+    if (left <= 0) return false;
+    truncate.set(file, left - 1);
+    return true;
+  }
+
+  /** Sends half of `part` (with the full length announced), then kills the connection. */
+  function sendCut(res: ServerResponse, part: Buffer): void {
+    res.write(part.subarray(0, Math.floor(part.byteLength / 2)), () => {
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+  }
+
   /** Sends `content`, or a broken version of it when a test asked for one. */
   function sendFile(req: IncomingMessage, res: ServerResponse, file: string, content: Buffer, headers: Record<string, string>): void {
     const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
-    if (range) {
+    if (range && options.ranges !== false) {
       const start = Number(range[1]);
+      if (start >= content.byteLength) {
+        res.writeHead(416, { 'content-range': `bytes */${content.byteLength}` });
+        res.end();
+        return;
+      }
       const end = range[2] ? Math.min(Number(range[2]), content.byteLength - 1) : content.byteLength - 1;
       const part = content.subarray(start, end + 1);
       res.writeHead(206, { ...headers, 'content-length': String(part.byteLength), 'content-range': `bytes ${start}-${end}/${content.byteLength}` });
-      res.end(req.method === 'HEAD' ? undefined : part);
+      if (req.method === 'HEAD') {
+        res.end();
+        return;
+      }
+      if (cutNow(file)) return sendCut(res, part);
+      res.end(part);
       return;
     }
-    res.writeHead(200, { ...headers, 'content-length': String(content.byteLength), 'accept-ranges': 'bytes' });
+    res.writeHead(200, { ...headers, 'content-length': String(content.byteLength), ...(options.ranges !== false ? { 'accept-ranges': 'bytes' } : {}) });
     if (req.method === 'HEAD') {
       res.end();
       return;
     }
-    if (truncate.delete(file)) {
-      res.write(content.subarray(0, Math.floor(content.byteLength / 2)), () => {
-        setTimeout(() => res.socket?.destroy(), 20);
-      });
-      return;
-    }
+    if (cutNow(file)) return sendCut(res, content);
     if (corrupt.delete(file)) {
       const changed = Buffer.from(content);
       changed[Math.floor(changed.byteLength / 2)] ^= 0xff;
@@ -182,6 +214,12 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
 
   hub.on('request', (req, res) => {
     record('hub', req);
+    if (failing !== null) {
+      // What an outage, a rate limit or a proxy in between answers: a page, not the hub's JSON.
+      const page = `<html><body><h1>${failing} Service error</h1></body></html>`;
+      res.writeHead(failing, { 'content-type': 'text/html', 'content-length': String(Buffer.byteLength(page)), ...(failing === 429 ? { 'retry-after': '60' } : {}) });
+      return res.end(page);
+    }
     const parsed = new URL(req.url ?? '/', url);
     const path = parsed.pathname;
     if (path.startsWith('/api/models/')) {
@@ -223,7 +261,7 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
         const hash = sha256(content);
         blobFile.set(hash, file);
         res.writeHead(302, {
-          location: `${cdnUrl}/repos/${hash.slice(0, 2)}/${hash}?response-content-disposition=attachment`,
+          location: `${options.lfsBase ?? cdnUrl}/repos/${hash.slice(0, 2)}/${hash}?response-content-disposition=attachment`,
           'x-repo-commit': revision.commit,
           'x-linked-etag': `"${hash}"`,
           'x-linked-size': String(content.byteLength),
@@ -270,8 +308,11 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
     },
     sha256,
     gitSha1,
-    truncateNext(file) {
-      truncate.add(file);
+    truncateNext(file, times = 1) {
+      truncate.set(file, times);
+    },
+    failAll(status) {
+      failing = status;
     },
     corruptNext(file) {
       corrupt.add(file);
