@@ -61,8 +61,11 @@ export interface FakeHub {
   commit(id: string, revision?: string): string;
   sha256(content: Uint8Array | string): string;
   gitSha1(content: Uint8Array | string): string;
-  /** The next `times` downloads of `file` (default 1) send half the bytes asked for, then the connection dies. */
-  truncateNext(file: string, times?: number): void;
+  /**
+   * The next `times` downloads of `file` (default 1) send `fraction` (default half) of the
+   * bytes asked for, then the connection dies; calls add up in order; `times` 0 clears them.
+   */
+  truncateNext(file: string, times?: number, fraction?: number): void;
   /** From now on every hub request (API and files) is answered with this status and an error page; null: normal again. */
   failAll(status: number | null): void;
   /** The next download of `file` sends all its bytes with one of them changed. */
@@ -129,7 +132,7 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
   }
 
   const requests: FakeRequest[] = [];
-  const truncate = new Map<string, number>();
+  const truncate = new Map<string, number[]>();
   let failing: number | null = null;
   const corrupt = new Set<string>();
   const blobFile = new Map<string, string>();
@@ -161,19 +164,21 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
     return found;
   }
 
-  /** Whether the next download of `file` is to be cut (counts it down). */
-  function cutNow(file: string): boolean {
-    const left = truncate.get(file) ?? 0;
-    if (left <= 0) return false;
-    truncate.set(file, left - 1);
-    return true;
+  /** The fraction to send of the next download of `file` before cutting it, if it is to be cut. */
+  function cutNow(file: string): number | undefined {
+    return truncate.get(file)?.shift();
   }
 
-  /** Sends half of `part` (with the full length announced), then kills the connection. */
-  function sendCut(res: ServerResponse, part: Buffer): void {
-    res.write(part.subarray(0, Math.floor(part.byteLength / 2)), () => {
-      setTimeout(() => res.socket?.destroy(), 20);
-    });
+  /** Sends a `fraction` of `part` (with the full length announced), then kills the connection. */
+  function sendCut(res: ServerResponse, part: Buffer, fraction: number): void {
+    const die = () => setTimeout(() => res.socket?.destroy(), 20);
+    const sent = part.subarray(0, Math.floor(part.byteLength * fraction));
+    if (sent.byteLength === 0) {
+      res.flushHeaders();
+      die();
+      return;
+    }
+    res.write(sent, die);
   }
 
   /** Sends `content`, or a broken version of it when a test asked for one. */
@@ -193,7 +198,8 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
         res.end();
         return;
       }
-      if (cutNow(file)) return sendCut(res, part);
+      const cut = cutNow(file);
+      if (cut !== undefined) return sendCut(res, part, cut);
       res.end(part);
       return;
     }
@@ -202,7 +208,8 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
       res.end();
       return;
     }
-    if (cutNow(file)) return sendCut(res, content);
+    const cut = cutNow(file);
+    if (cut !== undefined) return sendCut(res, content, cut);
     if (corrupt.delete(file)) {
       const changed = Buffer.from(content);
       changed[Math.floor(changed.byteLength / 2)] ^= 0xff;
@@ -308,8 +315,10 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
     },
     sha256,
     gitSha1,
-    truncateNext(file, times = 1) {
-      truncate.set(file, times);
+    truncateNext(file, times = 1, fraction = 0.5) {
+      const plan = times === 0 ? [] : (truncate.get(file) ?? []);
+      for (let i = 0; i < times; i += 1) plan.push(fraction);
+      truncate.set(file, plan);
     },
     failAll(status) {
       failing = status;

@@ -248,7 +248,8 @@ describe('resolveModel: interrupted or altered downloads leave nothing that look
 
   it('a connection that stays cut: an error, only an .incomplete part kept, and a later run completes it', async () => {
     const fake = await start({ [ID]: modelRepo() });
-    fake.truncateNext('model.safetensors', 10);
+    fake.truncateNext('model.safetensors', 1, 0.5);
+    fake.truncateNext('model.safetensors', 10, 0);
     const error = await failure(resolveQuietly(ID, { retryDelayMs: 1, onWarning: () => {} }));
     expect(error.message).toContain('interrupted');
     expect(error.message).toContain('model.safetensors');

@@ -54,7 +54,7 @@ export interface HubRepoInfo {
 const COMMIT = /^[0-9a-f]{40}$/;
 const SHA1 = /^[0-9a-f]{40}$/;
 const SHA256 = /^[0-9a-f]{64}$/;
-/** As `huggingface_hub`: a cut download is resumed five times before the error is shown. */
+/** As `huggingface_hub`: a cut download is resumed up to five times in a row without progress before the error is shown. */
 const DEFAULT_RETRY = { attempts: 5, delayMs: 1000 };
 const MAX_DELAY_MS = 8000;
 
@@ -250,8 +250,10 @@ export async function fetchRepoInfo(ctx: HubContext, id: string, revision: strin
   try {
     data = await response.json();
   } catch (error) {
-    throw new AtlasError(`The hub's answer about ${id} is not valid JSON.`, url,
-      'check HF_ENDPOINT (it should point to a Hugging Face Hub), then run the command again.', { cause: error });
+    // Often a proxy's or a captive portal's page answered with 200: the cache may still serve.
+    throw new HubRequestError(`The hub's answer about ${id} is not valid JSON.`, url,
+      'check HF_ENDPOINT (it should point to a Hugging Face Hub) and any proxy or network login page, then run the command again.',
+      { cause: error });
   }
   const record = (data ?? {}) as { sha?: unknown; siblings?: unknown };
   if (typeof record.sha !== 'string' || !isCommitHash(record.sha) || !Array.isArray(record.siblings)) {
@@ -454,7 +456,8 @@ export async function ensureCachedFile(ctx: HubContext, request: CacheFileReques
   } catch (error) {
     // A partial named after its blob is kept for the next run to resume when
     // the hub failed; bad bytes, or a full or read-only disk, keep nothing.
-    if (!(error instanceof HubRequestError && known)) await rm(temporary, { force: true }).catch(() => {});
+    const keep = error instanceof HubRequestError && known !== undefined && ((await fileSize(temporary)) ?? 0) > 0;
+    if (!keep) await rm(temporary, { force: true }).catch(() => {});
     throw storageError(error, repoDir);
   } finally {
     ACTIVE.delete(temporary);
@@ -482,8 +485,9 @@ const DISK_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS']);
 
 /**
  * Downloads into `temporary` (which may hold `taken` bytes from an earlier run)
- * and checks the whole file. A cut connection is resumed with a Range request,
- * up to `retry.attempts` times with a doubling wait, as `huggingface_hub` does;
+ * and checks the whole file. A cut connection is resumed with a Range request
+ * after a wait that doubles, until `retry.attempts` tries in a row bring no
+ * bytes (huggingface_hub: five, one second apart);
  * a server that ignores the range (200) or cannot serve it (416) starts over.
  */
 async function downloadBlob(ctx: HubContext, request: CacheFileRequest, url: string, temporary: string, taken: number):
@@ -518,6 +522,7 @@ async function downloadBlob(ctx: HubContext, request: CacheFileRequest, url: str
     for (;;) {
       if (size === undefined || bytes < size) {
         const resuming = bytes > 0;
+        const before = bytes;
         try {
           let response: Response;
           try {
@@ -573,7 +578,9 @@ async function downloadBlob(ctx: HubContext, request: CacheFileRequest, url: str
           if (total > 0 && bytes < total) throw new DownloadCut('the body ended early');
         } catch (error) {
           if (!(error instanceof DownloadCut)) throw error;
-          cuts += 1;
+          // As in huggingface_hub, a try that brought bytes starts the count again:
+          // only a connection that makes no progress at all is given up on.
+          cuts = bytes > before ? 1 : cuts + 1;
           if (cuts > retry.attempts) throw interrupted(id, file, url, bytes, total, retry.attempts, error.cause ?? error);
           const wait = Math.min(retry.delayMs * 2 ** (cuts - 1), MAX_DELAY_MS);
           ctx.warn?.(`The download of ${file} of the model ${id} was cut after ${bytes} bytes (${error.message}); ` +
@@ -617,7 +624,7 @@ function checksumProblem(sums: Checksums, sibling: HubSibling, etag: string | un
 function interrupted(id: string, file: string, url: string, bytes: number, total: number, retries: number, cause?: unknown): AtlasError {
   return new HubRequestError(
     `The download of ${file} of the model ${id} was interrupted after ${bytes} of ${total > 0 ? total : '?'} bytes, ` +
-      `and stayed cut after ${retries} retries.`,
+      `and ${retries} retries in a row brought no more.`,
     url,
     'run the command again: it resumes from the part already downloaded (kept in the cache); ' +
       'if it keeps failing, check the network connection.',

@@ -20,7 +20,11 @@ export interface HubTransport {
 export function createHubTransport(proxy: ProxySettings): HubTransport {
   // The settings are passed explicitly (not left to the agent's own reading of
   // process.env) so that the proxy named in error messages is the one used.
-  const agent = new EnvHttpProxyAgent({ httpProxy: proxy.http, httpsProxy: proxy.https, noProxy: proxy.noProxy });
+  // bodyTimeout: a download that stalls this long without a byte is treated as
+  // cut and resumed (undici's default waits five minutes; Python's, ten seconds).
+  const agent = new EnvHttpProxyAgent({
+    httpProxy: proxy.http, httpsProxy: proxy.https, noProxy: proxy.noProxy, bodyTimeout: 60_000, headersTimeout: 60_000,
+  });
   const proxied = (input: string | URL | Request, init?: RequestInit) =>
     undiciFetch(input as string | URL, { ...(init as object), dispatcher: agent });
   return {

@@ -353,12 +353,15 @@ async function resolveHub(id: string, revisionGiven: string | undefined, setting
         : `choose a GPT-2 model repository with these files, or pass a local folder with ${FOLDER_HINT}.`);
   }
 
-  // The same commit, complete under another name of the repository: no download.
-  for (const other of repoDirs.slice(1)) {
-    const lookup = await fromCache(id, other, info.sha);
-    if ('model' in lookup) {
-      await writeRef(other, revision, info.sha);
-      return lookup.model;
+  // The same commit, complete under another name of the repository (and not
+  // under this one): no download.
+  if (repoDirs.length > 1 && !('model' in (await fromCache(id, repoDir, info.sha)))) {
+    for (const other of repoDirs.slice(1)) {
+      const lookup = await fromCache(id, other, info.sha);
+      if ('model' in lookup) {
+        await writeRef(other, revision, info.sha);
+        return lookup.model;
+      }
     }
   }
 
