@@ -199,8 +199,8 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
         return;
       }
       const cut = cutNow(file);
-      if (cut !== undefined) return sendCut(res, part, cut);
-      res.end(part);
+      if (cut !== undefined) sendCut(res, part, cut);
+      else res.end(part);
       return;
     }
     res.writeHead(200, { ...headers, 'content-length': String(content.byteLength), ...(options.ranges !== false ? { 'accept-ranges': 'bytes' } : {}) });
@@ -209,7 +209,10 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
       return;
     }
     const cut = cutNow(file);
-    if (cut !== undefined) return sendCut(res, content, cut);
+    if (cut !== undefined) {
+      sendCut(res, content, cut);
+      return;
+    }
     if (corrupt.delete(file)) {
       const changed = Buffer.from(content);
       changed[Math.floor(changed.byteLength / 2)] ^= 0xff;

@@ -45,6 +45,8 @@ describe('proxy variables', () => {
     expect(readProxyEnv({ HTTPS_PROXY: 'http://a:1', https_proxy: 'http://b:2', HTTP_PROXY: 'http://c:3', NO_PROXY: 'x', no_proxy: '' }))
       .toEqual({ http: 'http://c:3', https: 'http://b:2', noProxy: 'x' });
     expect(readHubEnv({ http_proxy: 'http://p:8080' }).proxy.http).toBe('http://p:8080');
+    // Without a scheme, an http proxy (as curl and Python take it).
+    expect(readProxyEnv({ HTTPS_PROXY: 'proxy.corp:3128' }).https).toBe('http://proxy.corp:3128');
   });
 
   it('names the proxy a request goes through, with the NO_PROXY rules', () => {

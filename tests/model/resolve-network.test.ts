@@ -160,6 +160,16 @@ describe('proxies: HTTPS_PROXY, HTTP_PROXY, NO_PROXY', () => {
     expect(error.message).toContain('status 502');
   });
 
+  it('a proxy address that is not one is a clear error; offline, proxy settings do not matter', async () => {
+    await start({ [ID]: modelRepo() });
+    process.env.HTTPS_PROXY = 'ftp://user:pw@proxy.corp';
+    process.env.HTTP_PROXY = 'ftp://user:pw@proxy.corp';
+    const error = await failure(resolveQuietly(ID));
+    expect(error.message).toContain('is not a proxy address');
+    expect(error.message).not.toContain('pw');
+    await resolveQuietly(ID, { offline: true }).catch((e: AtlasError) => expect(e.message).toContain('is not in the Hugging Face cache'));
+  });
+
   it('a proxy that is down is named as the one refusing', async () => {
     await start({ [ID]: modelRepo() });
     proxy = await startFakeProxy();

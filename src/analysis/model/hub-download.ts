@@ -79,7 +79,7 @@ function headers(ctx: HubContext, extra: Record<string, string> = {}): Record<st
 export class HubRequestError extends AtlasError {}
 
 /** The hub could not be reached at all (no network, refused, unknown host). */
-export class HubUnreachableError extends HubRequestError {}
+class HubUnreachableError extends HubRequestError {}
 
 interface FailureFacts {
   codes: string[];

@@ -78,10 +78,16 @@ function readToken(env: Env): string | undefined {
   }
 }
 
+/** A proxy given without a scheme (`proxy.example:3128`) is an http one, as curl and Python take it. */
+function proxyAddress(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
+}
+
 export function readProxyEnv(env: Env = process.env): ProxySettings {
   return {
-    http: nonEmpty(env.http_proxy) ?? nonEmpty(env.HTTP_PROXY),
-    https: nonEmpty(env.https_proxy) ?? nonEmpty(env.HTTPS_PROXY),
+    http: proxyAddress(nonEmpty(env.http_proxy) ?? nonEmpty(env.HTTP_PROXY)),
+    https: proxyAddress(nonEmpty(env.https_proxy) ?? nonEmpty(env.HTTPS_PROXY)),
     noProxy: nonEmpty(env.no_proxy) ?? nonEmpty(env.NO_PROXY) ?? '',
   };
 }

@@ -1,4 +1,5 @@
 import { EnvHttpProxyAgent, fetch as undiciFetch } from 'undici';
+import { AtlasError } from '../errors.ts';
 import type { ProxySettings } from './hub-env.ts';
 
 /**
@@ -17,7 +18,25 @@ export interface HubTransport {
   destroy(): Promise<void>;
 }
 
+/** A proxy address as a URL, or one clear error naming the variable it came from. */
+function checkedProxy(value: string | undefined, variable: string): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !['http:', 'https:', 'socks:', 'socks5:'].includes(url.protocol) || !url.hostname) {
+    throw new AtlasError(`${variable} is not a proxy address: "${showProxy(value)}".`, variable,
+      `give it as http://host:port (with a login: http://user:password@host:port), or unset it to connect directly.`);
+  }
+  return value;
+}
+
 export function createHubTransport(proxy: ProxySettings): HubTransport {
+  checkedProxy(proxy.http, 'HTTP_PROXY');
+  checkedProxy(proxy.https, 'HTTPS_PROXY');
   // The settings are passed explicitly (not left to the agent's own reading of
   // process.env) so that the proxy named in error messages is the one used.
   // bodyTimeout: a download that stalls this long without a byte is treated as

@@ -221,7 +221,7 @@ async function resolveLocal(spec: string, revision: string | undefined): Promise
     throw new AtlasError(`A revision ("${revision}") was given for the local folder ${spec}.`, dir,
       'a revision applies to Hugging Face model ids only; leave it out for a folder.');
   }
-  let info;
+  let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(dir);
   } catch {
@@ -333,7 +333,7 @@ async function resolveHub(id: string, revisionGiven: string | undefined, setting
     return lookup.model;
   };
 
-  let info;
+  let info: Awaited<ReturnType<typeof fetchRepoInfo>>;
   try {
     info = await fetchRepoInfo(ctx, id, revision);
   } catch (error) {
@@ -416,15 +416,20 @@ export async function resolveModel(spec: string, options: ResolveOptions = {}): 
   const env = readHubEnv();
   const endpoint = (options.endpoint ?? env.endpoint).replace(/\/+$/, '');
   const warn = options.onWarning ?? ((message: string) => process.stderr.write(`Warning: ${message}\n`));
-  const transport = options.fetch ? undefined : createHubTransport(env.proxy);
+  const offline = options.offline ?? env.offline;
+  // Offline, nothing is sent: a broken proxy setting must not matter then.
+  const transport = options.fetch || offline ? undefined : createHubTransport(env.proxy);
+  const noNetwork: typeof fetch = async () => {
+    throw new Error('offline');
+  };
   try {
     return await resolveHub(parsed.id, parsed.revision, {
       cacheDir: resolvePath(expandHome(options.cacheDir ?? env.cacheDir)),
-      offline: options.offline ?? env.offline,
+      offline,
       ctx: {
         endpoint,
         token: options.token ?? env.token,
-        fetch: options.fetch ?? transport!.fetch,
+        fetch: options.fetch ?? transport?.fetch ?? noNetwork,
         proxy: transport ? env.proxy : undefined,
         retry: { attempts: 5, delayMs: options.retryDelayMs ?? 1000 },
         warn,
