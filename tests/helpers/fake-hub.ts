@@ -66,6 +66,8 @@ export interface FakeHub {
    * bytes asked for, then the connection dies; calls add up in order; `times` 0 clears them.
    */
   truncateNext(file: string, times?: number, fraction?: number): void;
+  /** The next download of `file` sends half its bytes, then nothing more, the connection held open (a stalled or killed client's view). */
+  stallNext(file: string): void;
   /** From now on every hub request (API and files) is answered with this status and an error page; null: normal again. */
   failAll(status: number | null): void;
   /** The next download of `file` sends all its bytes with one of them changed. */
@@ -133,6 +135,7 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
 
   const requests: FakeRequest[] = [];
   const truncate = new Map<string, number[]>();
+  const stall = new Set<string>();
   let failing: number | null = null;
   const corrupt = new Set<string>();
   const blobFile = new Map<string, string>();
@@ -211,6 +214,10 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
     const cut = cutNow(file);
     if (cut !== undefined) {
       sendCut(res, content, cut);
+      return;
+    }
+    if (stall.delete(file)) {
+      res.write(content.subarray(0, Math.floor(content.byteLength / 2)));
       return;
     }
     if (corrupt.delete(file)) {
@@ -322,6 +329,9 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
       const plan = times === 0 ? [] : (truncate.get(file) ?? []);
       for (let i = 0; i < times; i += 1) plan.push(fraction);
       truncate.set(file, plan);
+    },
+    stallNext(file) {
+      stall.add(file);
     },
     failAll(status) {
       failing = status;

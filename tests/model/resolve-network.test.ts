@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -285,6 +287,38 @@ describe('broken downloads are resumed', () => {
     const before = fake.requests.length;
     const { model } = await resolveQuietly(ID);
     expect(model.source).toBe('download');
+    expect(Buffer.compare(await readFile(model.files.weightsRealPath), weights)).toBe(0);
+    expect(fake.requests.slice(before).filter((r) => r.server === 'cdn').map((r) => r.range)).toEqual([`bytes=${half}-`]);
+    expect(await partials()).toEqual([]);
+  });
+
+  it('a run stopped by Ctrl-C mid-download leaves its part, which the next run resumes', async () => {
+    const fake = await start({ [ID]: modelRepo() });
+    fake.stallNext('model.safetensors');
+    const half = Math.floor(weights.byteLength / 2);
+    // A real process, killed by SIGINT as a terminal's Ctrl-C does: no cleanup code runs.
+    const script = `import { resolveModel } from ${JSON.stringify(resolve(import.meta.dirname, '../../src/analysis/model/resolve.ts'))};
+      await resolveModel(${JSON.stringify(ID)}, { onProgress: (p) => { if (p.file === 'model.safetensors' && p.bytes >= ${half}) console.log('stalled'); } });`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += String(d);
+    });
+    await new Promise<void>((done, fail) => {
+      child.stdout.on('data', (d) => {
+        if (String(d).includes('stalled')) done();
+      });
+      child.on('exit', (code) => fail(new Error(`the download process ended (${code}) before it was stopped: ${stderr}`)));
+    });
+    const exited = once(child, 'exit');
+    child.kill('SIGINT');
+    await exited;
+    const left = await partials();
+    expect(left).toEqual([expect.stringMatching(new RegExp(`^${fake.sha256(weights)}\\.${child.pid}-[0-9a-f]+\\.incomplete$`))]);
+    expect((await readFile(join(REPO_DIR(), 'blobs', left[0]))).byteLength).toBe(half);
+
+    const before = fake.requests.length;
+    const { model } = await resolveQuietly(ID);
     expect(Buffer.compare(await readFile(model.files.weightsRealPath), weights)).toBe(0);
     expect(fake.requests.slice(before).filter((r) => r.server === 'cdn').map((r) => r.range)).toEqual([`bytes=${half}-`]);
     expect(await partials()).toEqual([]);
