@@ -415,7 +415,9 @@ export async function resolveModel(spec: string, options: ResolveOptions = {}): 
   if (parsed.kind === 'local') return resolveLocal(parsed.path, options.revision);
   const env = readHubEnv();
   const endpoint = (options.endpoint ?? env.endpoint).replace(/\/+$/, '');
-  const warn = options.onWarning ?? ((message: string) => process.stderr.write(`Warning: ${message}\n`));
+  // On a terminal, the line first clears a progress bar being drawn (the next update redraws it).
+  const warn = options.onWarning ??
+    ((message: string) => process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[2K' : ''}Warning: ${message}\n`));
   const offline = options.offline ?? env.offline;
   // Offline, nothing is sent: a broken proxy setting must not matter then.
   const transport = options.fetch || offline ? undefined : createHubTransport(env.proxy);
