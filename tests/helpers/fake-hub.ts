@@ -14,6 +14,10 @@ import type { AddressInfo, Socket } from 'node:net';
  * - errors with `X-Error-Code`: RepoNotFound (401, as the hub answers for a missing or
  *   private repo without a token), RevisionNotFound (404), EntryNotFound (404)
  *
+ * Tests can make it cut a download mid-body (then serve the rest to a Range
+ * request, or ignore ranges like some servers), answer every request with an
+ * error page (an outage, a rate limit), or redirect LFS files to another host.
+ *
  * The CDN server is another origin (another port), like the real CDN, so that a
  * test can check the token is not sent there.
  */
@@ -34,6 +38,10 @@ export interface FakeHubOptions {
   token?: string;
   /** Whether the API answers `blobs=true` with sizes and checksums (default true). */
   blobsInApi?: boolean;
+  /** Whether Range requests are served (206); when false, a Range header is ignored (200, the whole file), as some servers do. */
+  ranges?: boolean;
+  /** Where LFS downloads are redirected instead of the fake CDN (e.g. a host that does not resolve). */
+  lfsBase?: string;
 }
 
 export interface FakeRequest {
@@ -41,6 +49,7 @@ export interface FakeRequest {
   method: string;
   url: string;
   authorization: string | undefined;
+  range: string | undefined;
 }
 
 export interface FakeHub {
@@ -52,8 +61,15 @@ export interface FakeHub {
   commit(id: string, revision?: string): string;
   sha256(content: Uint8Array | string): string;
   gitSha1(content: Uint8Array | string): string;
-  /** The next download of `file` sends half its bytes, then the connection dies. */
-  truncateNext(file: string): void;
+  /**
+   * The next `times` downloads of `file` (default 1) send `fraction` (default half) of the
+   * bytes asked for, then the connection dies; calls add up in order; `times` 0 clears them.
+   */
+  truncateNext(file: string, times?: number, fraction?: number): void;
+  /** The next download of `file` sends half its bytes, then nothing more, the connection held open (a stalled or killed client's view). */
+  stallNext(file: string): void;
+  /** From now on every hub request (API and files) is answered with this status and an error page; null: normal again. */
+  failAll(status: number | null): void;
   /** The next download of `file` sends all its bytes with one of them changed. */
   corruptNext(file: string): void;
   stop(): Promise<void>;
@@ -118,7 +134,9 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
   }
 
   const requests: FakeRequest[] = [];
-  const truncate = new Set<string>();
+  const truncate = new Map<string, number[]>();
+  const stall = new Set<string>();
+  let failing: number | null = null;
   const corrupt = new Set<string>();
   const blobFile = new Map<string, string>();
 
@@ -130,7 +148,7 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
   const cdnUrl = await listen(cdn);
 
   function record(server: 'hub' | 'cdn', req: IncomingMessage): void {
-    requests.push({ server, method: req.method ?? 'GET', url: req.url ?? '', authorization: req.headers.authorization });
+    requests.push({ server, method: req.method ?? 'GET', url: req.url ?? '', authorization: req.headers.authorization, range: req.headers.range });
   }
 
   function findRepo(id: string, req: IncomingMessage, res: ServerResponse) {
@@ -149,26 +167,57 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
     return found;
   }
 
+  /** The fraction to send of the next download of `file` before cutting it, if it is to be cut. */
+  function cutNow(file: string): number | undefined {
+    return truncate.get(file)?.shift();
+  }
+
+  /** Sends a `fraction` of `part` (with the full length announced), then kills the connection. */
+  function sendCut(res: ServerResponse, part: Buffer, fraction: number): void {
+    const die = () => setTimeout(() => res.socket?.destroy(), 20);
+    const sent = part.subarray(0, Math.floor(part.byteLength * fraction));
+    if (sent.byteLength === 0) {
+      res.flushHeaders();
+      die();
+      return;
+    }
+    res.write(sent, die);
+  }
+
   /** Sends `content`, or a broken version of it when a test asked for one. */
   function sendFile(req: IncomingMessage, res: ServerResponse, file: string, content: Buffer, headers: Record<string, string>): void {
     const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
-    if (range) {
+    if (range && options.ranges !== false) {
       const start = Number(range[1]);
+      if (start >= content.byteLength) {
+        res.writeHead(416, { 'content-range': `bytes */${content.byteLength}` });
+        res.end();
+        return;
+      }
       const end = range[2] ? Math.min(Number(range[2]), content.byteLength - 1) : content.byteLength - 1;
       const part = content.subarray(start, end + 1);
       res.writeHead(206, { ...headers, 'content-length': String(part.byteLength), 'content-range': `bytes ${start}-${end}/${content.byteLength}` });
-      res.end(req.method === 'HEAD' ? undefined : part);
+      if (req.method === 'HEAD') {
+        res.end();
+        return;
+      }
+      const cut = cutNow(file);
+      if (cut !== undefined) sendCut(res, part, cut);
+      else res.end(part);
       return;
     }
-    res.writeHead(200, { ...headers, 'content-length': String(content.byteLength), 'accept-ranges': 'bytes' });
+    res.writeHead(200, { ...headers, 'content-length': String(content.byteLength), ...(options.ranges !== false ? { 'accept-ranges': 'bytes' } : {}) });
     if (req.method === 'HEAD') {
       res.end();
       return;
     }
-    if (truncate.delete(file)) {
-      res.write(content.subarray(0, Math.floor(content.byteLength / 2)), () => {
-        setTimeout(() => res.socket?.destroy(), 20);
-      });
+    const cut = cutNow(file);
+    if (cut !== undefined) {
+      sendCut(res, content, cut);
+      return;
+    }
+    if (stall.delete(file)) {
+      res.write(content.subarray(0, Math.floor(content.byteLength / 2)));
       return;
     }
     if (corrupt.delete(file)) {
@@ -182,6 +231,12 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
 
   hub.on('request', (req, res) => {
     record('hub', req);
+    if (failing !== null) {
+      // What an outage, a rate limit or a proxy in between answers: a page, not the hub's JSON.
+      const page = `<html><body><h1>${failing} Service error</h1></body></html>`;
+      res.writeHead(failing, { 'content-type': 'text/html', 'content-length': String(Buffer.byteLength(page)), ...(failing === 429 ? { 'retry-after': '60' } : {}) });
+      return res.end(page);
+    }
     const parsed = new URL(req.url ?? '/', url);
     const path = parsed.pathname;
     if (path.startsWith('/api/models/')) {
@@ -223,7 +278,7 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
         const hash = sha256(content);
         blobFile.set(hash, file);
         res.writeHead(302, {
-          location: `${cdnUrl}/repos/${hash.slice(0, 2)}/${hash}?response-content-disposition=attachment`,
+          location: `${options.lfsBase ?? cdnUrl}/repos/${hash.slice(0, 2)}/${hash}?response-content-disposition=attachment`,
           'x-repo-commit': revision.commit,
           'x-linked-etag': `"${hash}"`,
           'x-linked-size': String(content.byteLength),
@@ -270,8 +325,16 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
     },
     sha256,
     gitSha1,
-    truncateNext(file) {
-      truncate.add(file);
+    truncateNext(file, times = 1, fraction = 0.5) {
+      const plan = times === 0 ? [] : (truncate.get(file) ?? []);
+      for (let i = 0; i < times; i += 1) plan.push(fraction);
+      truncate.set(file, plan);
+    },
+    stallNext(file) {
+      stall.add(file);
+    },
+    failAll(status) {
+      failing = status;
     },
     corruptNext(file) {
       corrupt.add(file);

@@ -3,7 +3,8 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getHFHubCachePath } from '@huggingface/hub';
 import { describe, expect, it } from 'vitest';
-import { hubCacheDir, readHubEnv } from '../../src/analysis/model/hub-env.ts';
+import { hubCacheDir, readHubEnv, readProxyEnv } from '../../src/analysis/model/hub-env.ts';
+import { proxyFor, showProxy } from '../../src/analysis/model/hub-fetch.ts';
 import { createConsoleProgress, formatBytes, formatDuration } from '../../src/analysis/model/progress.ts';
 
 describe('hub-env', () => {
@@ -35,6 +36,38 @@ describe('hub-env', () => {
     } finally {
       await rm(home, { recursive: true, force: true });
     }
+  });
+});
+
+describe('proxy variables', () => {
+  it('reads the lowercase name first, as curl, requests and undici do', () => {
+    expect(readProxyEnv({})).toEqual({ http: undefined, https: undefined, noProxy: '' });
+    expect(readProxyEnv({ HTTPS_PROXY: 'http://a:1', https_proxy: 'http://b:2', HTTP_PROXY: 'http://c:3', NO_PROXY: 'x', no_proxy: '' }))
+      .toEqual({ http: 'http://c:3', https: 'http://b:2', noProxy: 'x' });
+    expect(readHubEnv({ http_proxy: 'http://p:8080' }).proxy.http).toBe('http://p:8080');
+    // Without a scheme, an http proxy (as curl and Python take it).
+    expect(readProxyEnv({ HTTPS_PROXY: 'proxy.corp:3128' }).https).toBe('http://proxy.corp:3128');
+  });
+
+  it('names the proxy a request goes through, with the NO_PROXY rules', () => {
+    const proxy = { http: 'http://h:1', https: undefined, noProxy: 'example.org, .corp.lan *.intra 10.0.0.1:8080' };
+    // An https address without HTTPS_PROXY goes through HTTP_PROXY.
+    expect(proxyFor('https://huggingface.co/api', proxy)).toBe('http://h:1');
+    expect(proxyFor('https://example.org/x', proxy)).toBeUndefined();
+    expect(proxyFor('https://cdn.example.org/x', proxy)).toBeUndefined();
+    expect(proxyFor('https://notexample.org/x', proxy)).toBe('http://h:1');
+    expect(proxyFor('http://a.corp.lan/x', proxy)).toBeUndefined();
+    expect(proxyFor('http://b.intra/x', proxy)).toBeUndefined();
+    expect(proxyFor('http://10.0.0.1:8080/x', proxy)).toBeUndefined();
+    expect(proxyFor('http://10.0.0.1:9090/x', proxy)).toBe('http://h:1');
+    expect(proxyFor('https://x.io', { http: 'http://h:1', https: 'http://s:2', noProxy: '' })).toBe('http://s:2');
+    expect(proxyFor('https://x.io', { http: 'http://h:1', https: 'http://s:2', noProxy: '*' })).toBeUndefined();
+    expect(proxyFor('https://x.io', undefined)).toBeUndefined();
+  });
+
+  it('never shows the credentials of a proxy address', () => {
+    expect(showProxy('http://alice:s3cret@proxy.corp:3128')).toBe('http://proxy.corp:3128');
+    expect(showProxy('http://proxy.corp:3128/')).toBe('http://proxy.corp:3128');
   });
 });
 

@@ -246,39 +246,46 @@ describe('resolveModel: interrupted or altered downloads leave nothing that look
     expect(files).not.toContain('refs/main');
   }
 
-  it('a connection that dies mid-body: an error, no partial file, and a later download works', async () => {
+  it('a connection that stays cut: an error, only an .incomplete part kept, and a later run completes it', async () => {
     const fake = await start({ [ID]: modelRepo() });
-    fake.truncateNext('model.safetensors');
-    const error = await failure(resolveQuietly(ID));
+    fake.truncateNext('model.safetensors', 1, 0.5);
+    fake.truncateNext('model.safetensors', 10, 0);
+    const error = await failure(resolveQuietly(ID, { retryDelayMs: 1, onWarning: () => {} }));
     expect(error.message).toContain('interrupted');
     expect(error.message).toContain('model.safetensors');
     expect(error.hint).toContain('run the command again');
-    await expectNoWeights(fake);
+    const files = await tree(REPO_DIR());
+    expect(files).not.toContain(`snapshots/${fake.commit(ID)}/model.safetensors`);
+    expect(files).not.toContain(`blobs/${fake.sha256(weights)}`);
+    expect(files).not.toContain('refs/main');
+    expect(files.filter((f) => f.includes('.incomplete'))).toHaveLength(1);
 
     process.env.HF_HUB_OFFLINE = '1';
     const offline = await failure(resolveQuietly(ID));
     expect(offline.message).toContain('is not in the Hugging Face cache');
     delete process.env.HF_HUB_OFFLINE;
 
+    fake.truncateNext('model.safetensors', 0);
     const { model } = await resolveQuietly(ID);
     expect(model.source).toBe('download');
     expect(Buffer.compare(await readFile(model.files.weightsRealPath), weights)).toBe(0);
+    expect((await tree(REPO_DIR())).filter((f) => f.includes('.incomplete'))).toEqual([]);
   });
 
-  it('partial files left by a killed run are removed once stale; a running one is left alone', async () => {
+  it('partial files left by a killed run are taken over; one that a live process writes is left alone', async () => {
     const fake = await start({ [ID]: modelRepo() });
     const blobs = join(REPO_DIR(), 'blobs');
     await mkdir(blobs, { recursive: true });
     const stale = join(blobs, `${fake.sha256(weights)}.incomplete`);
-    const running = join(blobs, `${fake.sha256(weights)}.4242-abcd0123.incomplete`);
-    await writeFile(stale, 'partial');
+    const running = join(blobs, `${fake.sha256(weights)}.${process.ppid}-abcd0123.incomplete`);
+    await writeFile(stale, weights.subarray(0, 100));
     await writeFile(running, 'partial');
     const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
     await utimes(stale, twoHoursAgo, twoHoursAgo);
     await resolveQuietly(ID);
     const files = await tree(blobs);
     expect(files).not.toContain(`${fake.sha256(weights)}.incomplete`);
-    expect(files).toContain(`${fake.sha256(weights)}.4242-abcd0123.incomplete`);
+    expect(files).toContain(`${fake.sha256(weights)}.${process.ppid}-abcd0123.incomplete`);
   });
 
   it('a file whose bytes differ from the LFS sha256 is not kept', async () => {

@@ -1,8 +1,11 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { copyFile, lstat, mkdir, open, readdir, readFile, rename, rm, stat, symlink } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { AtlasError } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
+import type { ProxySettings } from './hub-env.ts';
+import { proxyFor, proxyVariable, showProxy } from './hub-fetch.ts';
 import type { ProgressCallback } from './progress.ts';
 
 /**
@@ -26,6 +29,12 @@ export interface HubContext {
   endpoint: string;
   token: string | undefined;
   fetch: typeof fetch;
+  /** The proxies that `fetch` goes through, to name the right one in errors; undefined when it ignores them. */
+  proxy?: ProxySettings;
+  /** How often a cut download is resumed before giving up, and the first wait (doubled each time). */
+  retry?: { attempts: number; delayMs: number };
+  /** One line for the user (a retry, a fallback to the cache). */
+  warn?: (message: string) => void;
 }
 
 export interface HubSibling {
@@ -45,6 +54,9 @@ export interface HubRepoInfo {
 const COMMIT = /^[0-9a-f]{40}$/;
 const SHA1 = /^[0-9a-f]{40}$/;
 const SHA256 = /^[0-9a-f]{64}$/;
+/** As `huggingface_hub`: a cut download is resumed up to five times in a row without progress before the error is shown. */
+const DEFAULT_RETRY = { attempts: 5, delayMs: 1000 };
+const MAX_DELAY_MS = 8000;
 
 export function isCommitHash(value: string): boolean {
   return COMMIT.test(value);
@@ -58,45 +70,105 @@ function headers(ctx: HubContext, extra: Record<string, string> = {}): Record<st
   };
 }
 
-/** The error codes of a failed fetch, from the error and its causes. */
-function errorCodes(error: unknown): string[] {
-  const codes: string[] = [];
+/**
+ * A request to the hub (or the storage it redirects to) that failed or was
+ * answered with an error, but not because the revision or the file does not
+ * exist: an outage, a rate limit, an expired token, a proxy, no network. A
+ * snapshot already in the cache may then be used, as Python does.
+ */
+export class HubRequestError extends AtlasError {}
+
+/** The hub could not be reached at all (no network, refused, unknown host). */
+class HubUnreachableError extends HubRequestError {}
+
+interface FailureFacts {
+  codes: string[];
+  /** The host name that did not resolve, as the DNS error gives it. */
+  hostname?: string;
+  /** The address and port that refused or dropped the connection. */
+  address?: string;
+  /** The status a proxy answered to CONNECT (undici gives it only in its message). */
+  proxyStatus?: number;
+}
+
+/** What the error of a failed fetch says, from the error and its causes. */
+function failureFacts(error: unknown): FailureFacts {
+  const facts: FailureFacts = { codes: [] };
   let current: unknown = error;
-  for (let depth = 0; depth < 6 && current && typeof current === 'object'; depth += 1) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') codes.push(code);
-    current = (current as { cause?: unknown }).cause;
+  for (let depth = 0; depth < 8 && current && typeof current === 'object'; depth += 1) {
+    const e = current as { code?: unknown; hostname?: unknown; address?: unknown; port?: unknown; message?: unknown; errors?: unknown; cause?: unknown };
+    if (typeof e.code === 'string') facts.codes.push(e.code);
+    if (typeof e.hostname === 'string' && !facts.hostname) facts.hostname = e.hostname;
+    if (typeof e.address === 'string' && !facts.address) facts.address = typeof e.port === 'number' ? `${e.address}:${e.port}` : e.address;
+    const status = typeof e.message === 'string' ? /Proxy response \((\d{3})\)/.exec(e.message) : null;
+    if (status && facts.proxyStatus === undefined) facts.proxyStatus = Number(status[1]);
+    // Node gives an AggregateError when every address of a host refused.
+    current = e.cause ?? (Array.isArray(e.errors) ? e.errors[0] : undefined);
   }
-  return codes;
+  return facts;
 }
 
-/** The hub could not be reached at all (no network, refused, unknown host): the cache may still serve. */
-export class HubUnreachableError extends AtlasError {}
+const OFFLINE_HINT = 'without a network, use a model that is already in the cache with HF_HUB_OFFLINE=1, ' +
+  'or pass a local folder with --model ./path/to/folder.';
 
-function networkError(error: unknown, ctx: HubContext, id: string): AtlasError {
-  const codes = errorCodes(error);
-  const code = codes[0];
-  const reason = code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-    ? `the host name ${new URL(ctx.endpoint).host} could not be resolved (${code})`
-    : code === 'ECONNREFUSED'
-      ? 'the connection was refused (ECONNREFUSED)'
-      : code
-        ? `the connection failed (${code})`
-        : `the request failed (${error instanceof Error ? error.message : String(error)})`;
-  return new HubUnreachableError(
-    `Could not reach the Hugging Face Hub to get the model ${id}: ${reason}.`,
-    ctx.endpoint,
-    'check the network connection (and HF_ENDPOINT if you set it); without a network, use a model that is already ' +
-      'in the cache with HF_HUB_OFFLINE=1, or pass a local folder with --model ./path/to/folder.',
-    { cause: error },
-  );
+/** One error for a request that got no answer, naming the host (the hub, the storage it redirected to, or the proxy) that failed. */
+function networkError(error: unknown, ctx: HubContext, id: string, url: string, file?: string): AtlasError {
+  const facts = failureFacts(error);
+  const code = facts.codes.find((c) => c !== 'UND_ERR_ABORTED') ?? facts.codes[0];
+  const hubHost = new URL(ctx.endpoint).host;
+  const proxy = proxyFor(url, ctx.proxy);
+  const proxyHost = proxy ? hostOf(proxy) : undefined;
+  const variable = proxy && ctx.proxy ? proxyVariable(url, ctx.proxy) : '';
+  const what = file ? `Could not download ${file} of the model ${id}` : `Could not reach the Hugging Face Hub to get the model ${id}`;
+
+  if (proxy && facts.proxyStatus !== undefined) {
+    const status = facts.proxyStatus;
+    const shown = showProxy(proxy);
+    if (status === 407) {
+      return new HubUnreachableError(
+        `${what}: the proxy ${shown} (${variable}) asks for a user name and password (status 407: proxy authentication required).`,
+        url, `put them in the proxy address: ${variable}=http://user:password@host:port (as curl and Python take it); ${OFFLINE_HINT}`,
+        { cause: error });
+    }
+    return new HubUnreachableError(
+      `${what}: the proxy ${shown} (${variable}) refused to open a connection for it (status ${status}).`,
+      url, `check that ${variable} names the right proxy and that this proxy lets you reach ${hubHost} and the servers it ` +
+        `redirects downloads to; a host that needs no proxy goes in NO_PROXY; ${OFFLINE_HINT}`, { cause: error });
+  }
+
+  let reason: string;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME' || code === 'EAI_FAIL') {
+    const host = facts.hostname ?? new URL(url).hostname;
+    const whose = proxyHost !== undefined && host === proxyHost ? ` (the proxy, from ${variable})`
+      : host !== new URL(ctx.endpoint).hostname ? ` (where the hub redirected the download)` : '';
+    reason = `the host name ${host}${whose} could not be resolved (${code})`;
+  } else if (code === 'ECONNREFUSED') {
+    const where = facts.address ? ` to ${facts.address}` : '';
+    reason = `the connection${where}${proxy ? ` (the proxy ${showProxy(proxy)}, from ${variable})` : ''} was refused (ECONNREFUSED)`;
+  } else if (code) {
+    reason = `the connection${proxy ? ` through the proxy ${showProxy(proxy)}` : ''} failed (${code})`;
+  } else {
+    reason = `the request failed (${error instanceof Error ? error.message : String(error)})`;
+  }
+  return new HubUnreachableError(`${what}: ${reason}.`, url,
+    `check the network connection, ${proxy ? `the proxy in ${variable}` : 'HTTPS_PROXY if your network needs a proxy'}` +
+      ` and HF_ENDPOINT if you set it; ${OFFLINE_HINT}`,
+    { cause: error });
 }
 
-async function hubFetch(ctx: HubContext, url: string, id: string, init: RequestInit): Promise<Response> {
+function hostOf(address: string): string | undefined {
+  try {
+    return new URL(address).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
+async function hubFetch(ctx: HubContext, url: string, id: string, init: RequestInit, file?: string): Promise<Response> {
   try {
     return await ctx.fetch(url, init);
   } catch (error) {
-    throw networkError(error, ctx, id);
+    throw networkError(error, ctx, id, url, file);
   }
 }
 
@@ -124,6 +196,7 @@ async function httpError(response: Response, ctx: HubContext, id: string, revisi
   const said = detail ? ` (the hub said: ${detail})` : '';
   const page = `${ctx.endpoint}/${id}`;
   const local = 'or pass a local folder with --model ./path/to/folder';
+  // The revision or the file does not exist: the cache must not stand in for it.
   if (code === 'RevisionNotFound' || (response.status === 404 && /revision/i.test(detail) && !file)) {
     return new AtlasError(`The revision "${revision}" of the model ${id} does not exist on the hub${said}.`, url,
       `check the branch, tag or commit name (see ${page}/tree/main); without @revision, the main branch is used.`);
@@ -132,26 +205,34 @@ async function httpError(response: Response, ctx: HubContext, id: string, revisi
     return new AtlasError(`The file ${file} is missing from the model ${id} at revision ${revision}.`, url,
       `check the files at ${page}/tree/${revision}, ${local}.`);
   }
+  const proxy = proxyFor(url, ctx.proxy);
+  if (response.status === 407) {
+    const named = proxy && ctx.proxy ? `the proxy ${showProxy(proxy)} (${proxyVariable(url, ctx.proxy)})` : 'a proxy';
+    return new HubRequestError(`The request for ${id} was refused by ${named}: it asks for a user name and password (status 407).`,
+      url, 'put them in the proxy address: HTTPS_PROXY=http://user:password@host:port (as curl and Python take it), ' +
+        `or use a cached model with HF_HUB_OFFLINE=1, ${local}.`);
+  }
   // A 403 from the storage server a download was redirected to is not about gating.
   const fromHub = !response.url || new URL(response.url).origin === new URL(ctx.endpoint).origin;
   if (code === 'GatedRepo' || (response.status === 403 && fromHub)) {
-    return new AtlasError(`The model ${id} is gated: its files are only given to accounts that accepted its conditions${said}.`, url,
+    return new HubRequestError(`The model ${id} is gated: its files are only given to accounts that accepted its conditions${said}.`, url,
       `accept the conditions at ${page} and set HF_TOKEN to a token of that account, ${local}.`);
   }
   if (fromHub && (response.status === 401 || response.status === 404 || code === 'RepoNotFound')) {
     const hint = ctx.token
       ? `check the model id (the page ${page} should exist) and that your token (HF_TOKEN) can read it, ${local}.`
       : `check the model id (the page ${page} should exist); a private model needs a token in HF_TOKEN; ${local}.`;
-    return new AtlasError(
+    return new HubRequestError(
       `The model ${id} was not found on the Hugging Face Hub (status ${response.status})` +
         `${ctx.token ? '' : ', or it is private and no token was given'}${said}.`,
       url, hint);
   }
   if (response.status === 429) {
-    return new AtlasError(`The Hugging Face Hub refused the request for ${id}: too many requests (status 429).`, url,
+    return new HubRequestError(`The Hugging Face Hub refused the request for ${id}: too many requests (status 429).`, url,
       'wait a few minutes and run the command again; logging in (HF_TOKEN) raises the limit.');
   }
-  return new AtlasError(`The Hugging Face Hub answered with an error for ${id} (status ${response.status})${said}.`, url,
+  const via = proxy ? ` (through the proxy ${showProxy(proxy)}, whose own error page this may be)` : '';
+  return new HubRequestError(`The Hugging Face Hub answered with an error for ${id} (status ${response.status})${via}${said}.`, url,
     `run the command again later; meanwhile use a cached model with HF_HUB_OFFLINE=1, ${local}.`);
 }
 
@@ -169,8 +250,10 @@ export async function fetchRepoInfo(ctx: HubContext, id: string, revision: strin
   try {
     data = await response.json();
   } catch (error) {
-    throw new AtlasError(`The hub's answer about ${id} is not valid JSON.`, url,
-      'check HF_ENDPOINT (it should point to a Hugging Face Hub), then run the command again.', { cause: error });
+    // Often a proxy's or a captive portal's page answered with 200: the cache may still serve.
+    throw new HubRequestError(`The hub's answer about ${id} is not valid JSON.`, url,
+      'check HF_ENDPOINT (it should point to a Hugging Face Hub) and any proxy or network login page, then run the command again.',
+      { cause: error });
   }
   const record = (data ?? {}) as { sha?: unknown; siblings?: unknown };
   if (typeof record.sha !== 'string' || !isCommitHash(record.sha) || !Array.isArray(record.siblings)) {
@@ -240,19 +323,79 @@ async function linkIntoSnapshot(blob: string, pointer: string): Promise<void> {
   }
 }
 
-/**
- * Partial downloads of a blob left by a run that was killed (ours, or Python's
- * `<blob>.incomplete`): removed once untouched for an hour, so that a running
- * download (whose file keeps changing) is never disturbed.
- */
-async function removeStalePartials(blobsDir: string, name: string): Promise<void> {
-  const entries = await readdir(blobsDir).catch(() => [] as string[]);
-  for (const entry of entries) {
-    if (!entry.startsWith(`${name}.`) || !entry.endsWith('.incomplete')) continue;
-    const path = join(blobsDir, entry);
-    const info = await stat(path).catch(() => undefined);
-    if (info && Date.now() - info.mtimeMs > 60 * 60 * 1000) await rm(path, { force: true }).catch(() => {});
+/** Partial files this process is writing now, which no other download may take over. */
+const ACTIVE = new Set<string>();
+/** A partial without a process id in its name (Python's `<blob>.incomplete`) is taken over once untouched this long. */
+const UNOWNED_STALE_MS = 30 * 1000;
+/** A partial untouched this long is abandoned, whoever wrote it. */
+const ABANDONED_MS = 60 * 60 * 1000;
+/** Partials of other blobs (say, of a commit no longer asked for) are removed once untouched this long. */
+const FORGOTTEN_MS = 24 * 60 * 60 * 1000;
+/** Our partial files: `<blob>.<pid>-<random>.incomplete`. */
+const OWNED = /\.(\d+)-[0-9a-f]+\.incomplete$/;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * Whether nobody writes a partial file any more: the process named in it is
+ * gone (a Ctrl-C, a crash), or it is this process, done with it; a file without
+ * a process id (Python's) once it has stopped changing; any file after an hour.
+ */
+function abandoned(path: string, mtimeMs: number): boolean {
+  const age = Date.now() - mtimeMs;
+  if (age > ABANDONED_MS) return true;
+  const owner = OWNED.exec(path);
+  if (!owner) return age > UNOWNED_STALE_MS;
+  const pid = Number(owner[1]);
+  return pid === process.pid ? !ACTIVE.has(path) : !processAlive(pid);
+}
+
+/**
+ * What earlier runs left in `blobs/` (ours, or Python's `<blob>.incomplete`):
+ * the longest abandoned partial of this blob is renamed to `temporary` (one
+ * rename, so two runs never take the same file) and resumed; the other abandoned
+ * ones of this blob are removed, as are partials of other blobs left for a day.
+ * Returns the bytes taken over.
+ */
+async function takeOverPartials(blobsDir: string, name: string | undefined, temporary: string, size: number | undefined): Promise<number> {
+  const entries = await readdir(blobsDir).catch(() => [] as string[]);
+  const candidates: { path: string; size: number }[] = [];
+  for (const entry of entries) {
+    if (!entry.endsWith('.incomplete')) continue;
+    const path = join(blobsDir, entry);
+    if (path === temporary) continue;
+    const info = await stat(path).catch(() => undefined);
+    if (!info?.isFile()) continue;
+    const ofThisBlob = name !== undefined && entry.startsWith(`${name}.`);
+    if (ofThisBlob) {
+      if (abandoned(path, info.mtimeMs)) candidates.push({ path, size: info.size });
+    } else if (Date.now() - info.mtimeMs > FORGOTTEN_MS || (entry.startsWith('download.') && abandoned(path, info.mtimeMs))) {
+      // A partial of unknown hash (`download.…`) can never be resumed.
+      await rm(path, { force: true }).catch(() => {});
+    }
+  }
+  candidates.sort((x, y) => y.size - x.size);
+  let taken = 0;
+  for (const candidate of candidates) {
+    if (taken === 0 && candidate.size > 0 && (size === undefined || candidate.size <= size)) {
+      try {
+        await rename(candidate.path, temporary);
+        taken = candidate.size;
+        continue;
+      } catch {
+        // Another run took it first.
+      }
+    }
+    await rm(candidate.path, { force: true }).catch(() => {});
+  }
+  return taken;
 }
 
 export interface CacheFileRequest {
@@ -271,11 +414,12 @@ export function expectedSize(sibling: HubSibling): number | undefined {
 
 /**
  * Makes sure `snapshots/<commit>/<file>` exists in the cache, downloading it if
- * needed. The bytes go to `blobs/<hash>.<pid>-<random>.incomplete`, are checked
- * (size, and the LFS sha256 or the git blob sha1 when the hub gives them), and
- * only then renamed to `blobs/<hash>` and linked from the snapshot. On any
- * failure the partial file is removed, so nothing in the cache ever looks
- * complete without being so.
+ * needed. The bytes go to `blobs/<hash>.<pid>-<random>.incomplete` (resuming
+ * what an earlier run left), are checked (size, and the LFS sha256 or the git
+ * blob sha1 when the hub gives them), and only then renamed to `blobs/<hash>`
+ * and linked from the snapshot, so nothing in the cache ever looks complete
+ * without being so. A download that stays cut after its retries keeps its
+ * partial file for the next run; one that fails its checksum keeps nothing.
  */
 export async function ensureCachedFile(ctx: HubContext, request: CacheFileRequest): Promise<'cache' | 'download'> {
   const { id, commit, repoDir, sibling } = request;
@@ -296,74 +440,194 @@ export async function ensureCachedFile(ctx: HubContext, request: CacheFileReques
     }
   }
 
-  await mkdir(blobsDir, { recursive: true });
-  if (known) await removeStalePartials(blobsDir, known);
   const url = `${ctx.endpoint}/${id}/resolve/${commit}/${file.split('/').map(encodeURIComponent).join('/')}`;
-  // identity: byte counts and checksums are those of the file itself. The
-  // token goes to the hub only: fetch drops it on a redirect to another origin (the CDN).
-  const response = await hubFetch(ctx, url, id, { headers: headers(ctx, { 'accept-encoding': 'identity' }) });
-  if (!response.ok || !response.body) throw await httpError(response, ctx, id, commit, url, file);
-
-  const lengthHeader = Number(response.headers.get('content-length') ?? NaN);
-  const total = size ?? (Number.isFinite(lengthHeader) ? lengthHeader : 0);
-  const etag = etagHash(response.headers.get('x-linked-etag') ?? response.headers.get('etag'));
-  const sha256 = createHash('sha256');
-  const sha1 = sibling.blobId && !sibling.lfs && size !== undefined ? gitBlobHash(size) : undefined;
   const temporary = join(blobsDir, `${known ?? 'download'}.${process.pid}-${randomBytes(4).toString('hex')}.incomplete`);
-  let bytes = 0;
-  let handle;
+  ACTIVE.add(temporary);
   try {
-    handle = await open(temporary, 'wx');
-    request.onProgress?.({ file, bytes: 0, total });
-    try {
-      for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-        sha256.update(chunk);
-        sha1?.update(chunk);
-        let offset = 0;
-        while (offset < chunk.byteLength) {
-          const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset);
-          offset += bytesWritten;
-        }
-        bytes += chunk.byteLength;
-        request.onProgress?.({ file, bytes, total });
-      }
-    } catch (error) {
-      if (error instanceof AtlasError) throw error;
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw error;
-      throw interrupted(id, file, url, bytes, total, error);
-    }
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-
-    if (total > 0 && bytes !== total) throw interrupted(id, file, url, bytes, total);
-    const sha256Hex = sha256.digest('hex');
-    const wantSha256 = sibling.lfs?.sha256 ?? (etag && SHA256.test(etag) ? etag : undefined);
-    if (wantSha256 && sha256Hex !== wantSha256) throw corrupted(id, file, url, 'sha256', wantSha256, sha256Hex);
-    if (sha1 && sibling.blobId) {
-      const sha1Hex = sha1.digest('hex');
-      if (sha1Hex !== sibling.blobId) throw corrupted(id, file, url, 'git sha1', sibling.blobId, sha1Hex);
-    }
+    await mkdir(blobsDir, { recursive: true });
+    const taken = await takeOverPartials(blobsDir, known, temporary, size);
+    const done = await downloadBlob(ctx, request, url, temporary, taken);
     // The blob's name is the one Python gives it: the LFS sha256, or the git
     // blob sha1 (the ETag) of a small file; the content's sha256 as a last resort.
-    const name = known ?? etag ?? sha256Hex;
-    const blob = join(blobsDir, name);
+    const blob = join(blobsDir, known ?? done.etag ?? done.sha256);
     await rename(temporary, blob);
     await linkIntoSnapshot(blob, pointer);
     return 'download';
   } catch (error) {
-    await handle?.close().catch(() => {});
-    await rm(temporary, { force: true }).catch(() => {});
+    // A partial named after its blob is kept for the next run to resume when
+    // the hub failed; bad bytes, or a full or read-only disk, keep nothing.
+    const keep = error instanceof HubRequestError && known !== undefined && ((await fileSize(temporary)) ?? 0) > 0;
+    if (!keep) await rm(temporary, { force: true }).catch(() => {});
     throw storageError(error, repoDir);
+  } finally {
+    ACTIVE.delete(temporary);
   }
 }
 
-function interrupted(id: string, file: string, url: string, bytes: number, total: number, cause?: unknown): AtlasError {
-  return new AtlasError(
-    `The download of ${file} of the model ${id} was interrupted after ${bytes} of ${total > 0 ? total : '?'} bytes.`,
+/** The connection broke while the body was arriving: resumable. */
+class DownloadCut extends Error {}
+
+interface Checksums {
+  sha256: Hash;
+  /** The git blob sha1 of a small file, when the API gave it. */
+  sha1: Hash | undefined;
+}
+
+function newChecksums(sibling: HubSibling, size: number | undefined): Checksums {
+  return { sha256: createHash('sha256'), sha1: sibling.blobId && !sibling.lfs && size !== undefined ? gitBlobHash(size) : undefined };
+}
+
+async function sleep(ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+const DISK_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS']);
+
+/**
+ * Downloads into `temporary` (which may hold `taken` bytes from an earlier run)
+ * and checks the whole file. A cut connection is resumed with a Range request
+ * after a wait that doubles, until `retry.attempts` tries in a row bring no
+ * bytes (huggingface_hub: five, one second apart);
+ * a server that ignores the range (200) or cannot serve it (416) starts over.
+ */
+async function downloadBlob(ctx: HubContext, request: CacheFileRequest, url: string, temporary: string, taken: number):
+  Promise<{ sha256: string; etag: string | undefined }> {
+  const { id, sibling } = request;
+  const file = sibling.rfilename;
+  const size = expectedSize(sibling);
+  const retry = ctx.retry ?? DEFAULT_RETRY;
+  const handle = await open(temporary, 'a');
+  try {
+    let sums = newChecksums(sibling, size);
+    let bytes = 0;
+    if (taken > 0) {
+      for await (const chunk of createReadStream(temporary)) {
+        sums.sha256.update(chunk as Buffer);
+        sums.sha1?.update(chunk as Buffer);
+        bytes += (chunk as Buffer).byteLength;
+      }
+    }
+    let fromEarlierRun = bytes > 0;
+    let total = size ?? 0;
+    let etag: string | undefined;
+    let cuts = 0;
+    const restart = async (): Promise<void> => {
+      await handle.truncate(0);
+      sums = newChecksums(sibling, size);
+      bytes = 0;
+      fromEarlierRun = false;
+    };
+    request.onProgress?.({ file, bytes, total });
+
+    for (;;) {
+      if (size === undefined || bytes < size) {
+        const resuming = bytes > 0;
+        const before = bytes;
+        try {
+          let response: Response;
+          try {
+            // identity: byte counts and checksums are those of the file itself. The
+            // token goes to the hub only: fetch drops it on a redirect to another origin (the CDN).
+            response = await ctx.fetch(url, {
+              headers: headers(ctx, { 'accept-encoding': 'identity', ...(resuming ? { range: `bytes=${bytes}-` } : {}) }),
+            });
+          } catch (error) {
+            // The first connection failing is an answer (no network); a reconnection failing is part of the cut.
+            if (!resuming) throw networkError(error, ctx, id, url, file);
+            throw new DownloadCut('the connection could not be opened again', { cause: error });
+          }
+          if (resuming && (response.status === 200 || response.status === 416)) {
+            // The server ignores ranges, or cannot serve this one: from zero.
+            await restart();
+            if (response.status === 416) {
+              await response.body?.cancel().catch(() => {});
+              continue;
+            }
+          } else if (response.status === 206) {
+            const range = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(response.headers.get('content-range') ?? '');
+            if (!range || Number(range[1]) !== bytes) {
+              await response.body?.cancel().catch(() => {});
+              if (!resuming) throw await httpError(response, ctx, id, request.commit, url, file);
+              await restart();
+              continue;
+            }
+            if (!total && range[2] !== '*') total = Number(range[2]);
+          }
+          if (!response.ok || !response.body) throw await httpError(response, ctx, id, request.commit, url, file);
+          if (response.status === 200) {
+            const length = Number(response.headers.get('content-length') ?? NaN);
+            if (!total && Number.isFinite(length)) total = length;
+          }
+          etag ??= etagHash(response.headers.get('x-linked-etag') ?? response.headers.get('etag'));
+          try {
+            for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+              let offset = 0;
+              while (offset < chunk.byteLength) {
+                const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset);
+                offset += bytesWritten;
+              }
+              sums.sha256.update(chunk);
+              sums.sha1?.update(chunk);
+              bytes += chunk.byteLength;
+              request.onProgress?.({ file, bytes, total });
+            }
+          } catch (error) {
+            if (DISK_ERRORS.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+            throw new DownloadCut('the connection broke', { cause: error });
+          }
+          if (total > 0 && bytes < total) throw new DownloadCut('the body ended early');
+        } catch (error) {
+          if (!(error instanceof DownloadCut)) throw error;
+          // As in huggingface_hub, a try that brought bytes starts the count again:
+          // only a connection that makes no progress at all is given up on.
+          cuts = bytes > before ? 1 : cuts + 1;
+          if (cuts > retry.attempts) throw interrupted(id, file, url, bytes, total, retry.attempts, error.cause ?? error);
+          const wait = Math.min(retry.delayMs * 2 ** (cuts - 1), MAX_DELAY_MS);
+          ctx.warn?.(`The download of ${file} of the model ${id} was cut after ${bytes} bytes (${error.message}); ` +
+            `resuming in ${wait / 1000} s (retry ${cuts} of ${retry.attempts}).`);
+          await sleep(wait);
+          continue;
+        }
+      }
+
+      await handle.sync();
+      const problem = total > 0 && bytes !== total
+        ? { kind: 'size', expected: String(total), actual: String(bytes) }
+        : checksumProblem(sums, sibling, etag);
+      if (!problem) return { sha256: sums.sha256.digest('hex'), etag };
+      if (fromEarlierRun) {
+        // What an earlier run left was not a prefix of this file: download it whole.
+        ctx.warn?.(`The partial download of ${file} left by an earlier run did not match; downloading it again from the start.`);
+        await restart();
+        continue;
+      }
+      throw corrupted(id, file, url, problem.kind, problem.expected, problem.actual);
+    }
+  } finally {
+    await handle.close().catch(() => {});
+  }
+}
+
+/** A mismatch between the bytes and the checksums the hub gave (LFS sha256, an ETag sha256, the git blob sha1). */
+function checksumProblem(sums: Checksums, sibling: HubSibling, etag: string | undefined):
+  { kind: string; expected: string; actual: string } | undefined {
+  const sha256Hex = sums.sha256.copy().digest('hex');
+  const wantSha256 = sibling.lfs?.sha256 ?? (etag && SHA256.test(etag) ? etag : undefined);
+  if (wantSha256 && sha256Hex !== wantSha256) return { kind: 'sha256', expected: wantSha256, actual: sha256Hex };
+  if (sums.sha1 && sibling.blobId) {
+    const sha1Hex = sums.sha1.copy().digest('hex');
+    if (sha1Hex !== sibling.blobId) return { kind: 'git sha1', expected: sibling.blobId, actual: sha1Hex };
+  }
+  return undefined;
+}
+
+function interrupted(id: string, file: string, url: string, bytes: number, total: number, retries: number, cause?: unknown): AtlasError {
+  return new HubRequestError(
+    `The download of ${file} of the model ${id} was interrupted after ${bytes} of ${total > 0 ? total : '?'} bytes, ` +
+      `and ${retries} retries in a row brought no more.`,
     url,
-    'run the command again (nothing partial was kept in the cache); if it keeps failing, check the network connection.',
+    'run the command again: it resumes from the part already downloaded (kept in the cache); ' +
+      'if it keeps failing, check the network connection.',
     { cause },
   );
 }

@@ -17,6 +17,20 @@ export interface HubEnv {
   endpoint: string;
   /** `HF_TOKEN`, else the token file that `hf auth login` writes; undefined when none. */
   token: string | undefined;
+  /** The proxies for hub requests: `HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`. */
+  proxy: ProxySettings;
+}
+
+/**
+ * Proxy variables as curl, Python `requests` and undici read them: the
+ * lowercase name first, then the uppercase one. An https address goes through
+ * `https` when set, else through `http`; a host listed in `noProxy` goes direct.
+ */
+export interface ProxySettings {
+  http: string | undefined;
+  https: string | undefined;
+  /** Comma- or space-separated hosts (`example.com`, `.example.com`, `*.example.com`, `host:port`, `*`). */
+  noProxy: string;
 }
 
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';
@@ -64,6 +78,20 @@ function readToken(env: Env): string | undefined {
   }
 }
 
+/** A proxy given without a scheme (`proxy.example:3128`) is an http one, as curl and Python take it. */
+function proxyAddress(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
+}
+
+export function readProxyEnv(env: Env = process.env): ProxySettings {
+  return {
+    http: proxyAddress(nonEmpty(env.http_proxy) ?? nonEmpty(env.HTTP_PROXY)),
+    https: proxyAddress(nonEmpty(env.https_proxy) ?? nonEmpty(env.HTTPS_PROXY)),
+    noProxy: nonEmpty(env.no_proxy) ?? nonEmpty(env.NO_PROXY) ?? '',
+  };
+}
+
 export function readHubEnv(env: Env = process.env): HubEnv {
   const endpoint = (nonEmpty(env.HF_ENDPOINT) ?? DEFAULT_ENDPOINT).replace(/\/+$/, '');
   return {
@@ -71,5 +99,6 @@ export function readHubEnv(env: Env = process.env): HubEnv {
     offline: isTrue(env.HF_HUB_OFFLINE) || isTrue(env.TRANSFORMERS_OFFLINE),
     endpoint,
     token: readToken(env),
+    proxy: readProxyEnv(env),
   };
 }

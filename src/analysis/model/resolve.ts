@@ -6,10 +6,12 @@ import { getRepoFolderName } from '@huggingface/hub';
 import { AtlasError } from '../errors.ts';
 import { readHubEnv } from './hub-env.ts';
 import {
-  HubUnreachableError, ensureCachedFile, expectedSize, fetchRepoInfo, isCommitHash, readRef, writeRef,
+  HubRequestError, ensureCachedFile, expectedSize, fetchRepoInfo, isCommitHash, readRef, writeRef,
   type HubContext, type HubSibling,
 } from './hub-download.ts';
+import { createHubTransport } from './hub-fetch.ts';
 import { createConsoleProgress, type ProgressCallback } from './progress.ts';
+import { otherNames } from './renamed-ids.ts';
 
 /**
  * Turns `--model` into a folder of files on disk: a local folder as is, or a
@@ -53,6 +55,11 @@ export interface ResolveOptions {
   token?: string;
   /** Called as bytes arrive; when given, no progress bar is drawn on stderr. */
   onProgress?: (p: { file: string; bytes: number; total: number }) => void;
+  /** One-line notices (a cut download being resumed, the cache used because the hub failed); default: stderr. */
+  onWarning?: (message: string) => void;
+  /** The first wait before resuming a cut download, in ms (doubled at each retry; default 1000). */
+  retryDelayMs?: number;
+  /** Replaces the network (tests); then HTTPS_PROXY and the other proxy variables are not applied. */
   fetch?: typeof fetch;
 }
 
@@ -214,7 +221,7 @@ async function resolveLocal(spec: string, revision: string | undefined): Promise
     throw new AtlasError(`A revision ("${revision}") was given for the local folder ${spec}.`, dir,
       'a revision applies to Hugging Face model ids only; leave it out for a folder.');
   }
-  let info;
+  let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(dir);
   } catch {
@@ -263,6 +270,17 @@ async function fromCache(id: string, repoDir: string, revision: string): Promise
   return { model: { id, revision: commit, dir, files: await resolveFromPlan(dir, planned.plan), source: 'cache' } };
 }
 
+/** The cache of the id, else of another name of the same repository (see renamed-ids.ts); the first lookup when none is complete. */
+async function fromCaches(id: string, repoDirs: string[], revision: string): Promise<CacheLookup> {
+  let first: CacheLookup | undefined;
+  for (const repoDir of repoDirs) {
+    const lookup = await fromCache(id, repoDir, revision);
+    if ('model' in lookup) return lookup;
+    first ??= lookup;
+  }
+  return first ?? { commit: undefined, missing: [] };
+}
+
 function notCached(id: string, revision: string, cacheDir: string, repoDir: string, lookup: CacheLookup, why: string): AtlasError {
   const detail = 'missing' in lookup && lookup.commit && lookup.missing.length > 0
     ? ` (its cached snapshot ${lookup.commit} lacks ${lookup.missing.join(', ')})`
@@ -279,34 +297,47 @@ interface HubSettings {
   offline: boolean;
   ctx: HubContext;
   onProgress: ProgressCallback | undefined;
+  warn: (message: string) => void;
 }
 
 async function resolveHub(id: string, revisionGiven: string | undefined, settings: HubSettings): Promise<ResolvedModel> {
   const revision = revisionGiven ?? DEFAULT_REVISION;
   const { cacheDir, ctx } = settings;
   const repoDir = repoFolder(cacheDir, id);
+  // The id's own folder first, then those of its other names.
+  const repoDirs = [repoDir, ...otherNames(id).map((name) => repoFolder(cacheDir, name))];
 
   if (settings.offline) {
-    const lookup = await fromCache(id, repoDir, revision);
+    const lookup = await fromCaches(id, repoDirs, revision);
     if ('model' in lookup) return lookup.model;
     throw notCached(id, revision, cacheDir, repoDir, lookup, 'downloads are off (offline mode: HF_HUB_OFFLINE=1 or the offline option)');
   }
   // A commit never changes: when its snapshot is complete, no request is needed.
   if (isCommitHash(revision)) {
-    const lookup = await fromCache(id, repoDir, revision);
+    const lookup = await fromCaches(id, repoDirs, revision);
     if ('model' in lookup) return lookup.model;
   }
 
-  let info;
+  /**
+   * As Python does: when the hub fails (an outage, a rate limit, an expired
+   * token, a proxy, no network) but the cache holds the whole snapshot that
+   * the revision last pointed to, that snapshot is used, with a warning. A
+   * revision or file that does not exist, bad bytes or a full disk still fail,
+   * and so does a commit that is not cached.
+   */
+  const fallBack = async (error: unknown): Promise<ResolvedModel> => {
+    if (!(error instanceof HubRequestError)) throw error;
+    const lookup = await fromCaches(id, repoDirs, revision);
+    if (!('model' in lookup)) throw error;
+    settings.warn(`${error.message.split('\n')[0]} Using the cached snapshot ${lookup.model.revision} of ${id} (revision ${revision}) instead.`);
+    return lookup.model;
+  };
+
+  let info: Awaited<ReturnType<typeof fetchRepoInfo>>;
   try {
     info = await fetchRepoInfo(ctx, id, revision);
   } catch (error) {
-    if (error instanceof HubUnreachableError) {
-      // As Python does: without a network, what the cache holds for this revision is used.
-      const lookup = await fromCache(id, repoDir, revision);
-      if ('model' in lookup) return lookup.model;
-    }
-    throw error;
+    return fallBack(error);
   }
 
   const byName = new Map<string, HubSibling>(info.siblings.map((s) => [s.rfilename, s]));
@@ -320,6 +351,18 @@ async function resolveHub(id: string, revisionGiven: string | undefined, setting
         ? 'choose a model (or a revision, e.g. a conversion pull request: id@refs/pr/N) that has model.safetensors, ' +
           `or convert the weights to safetensors yourself and pass the folder with ${FOLDER_HINT}.`
         : `choose a GPT-2 model repository with these files, or pass a local folder with ${FOLDER_HINT}.`);
+  }
+
+  // The same commit, complete under another name of the repository (and not
+  // under this one): no download.
+  if (repoDirs.length > 1 && !('model' in (await fromCache(id, repoDir, info.sha)))) {
+    for (const other of repoDirs.slice(1)) {
+      const lookup = await fromCache(id, other, info.sha);
+      if ('model' in lookup) {
+        await writeRef(other, revision, info.sha);
+        return lookup.model;
+      }
+    }
   }
 
   const names = planNames(planned.plan);
@@ -346,7 +389,7 @@ async function resolveHub(id: string, revisionGiven: string | undefined, setting
     finish?.(true);
   } catch (error) {
     finish?.(false);
-    throw error;
+    return fallBack(error);
   }
   await writeRef(repoDir, revision, info.sha);
 
@@ -363,7 +406,8 @@ async function resolveHub(id: string, revisionGiven: string | undefined, setting
 /**
  * Resolves `--model` (a hub id, `id@revision`, or a local folder) to files on
  * disk. Environment variables (HF_HOME, HF_HUB_CACHE, HF_HUB_OFFLINE,
- * HF_ENDPOINT, HF_TOKEN) give the defaults; options override them. Every
+ * HF_ENDPOINT, HF_TOKEN, and HTTPS_PROXY, HTTP_PROXY, NO_PROXY) give the
+ * defaults; options override them. Every
  * failure is an AtlasError that says what, where and what to do.
  */
 export async function resolveModel(spec: string, options: ResolveOptions = {}): Promise<ResolvedModel> {
@@ -371,10 +415,32 @@ export async function resolveModel(spec: string, options: ResolveOptions = {}): 
   if (parsed.kind === 'local') return resolveLocal(parsed.path, options.revision);
   const env = readHubEnv();
   const endpoint = (options.endpoint ?? env.endpoint).replace(/\/+$/, '');
-  return resolveHub(parsed.id, parsed.revision, {
-    cacheDir: resolvePath(expandHome(options.cacheDir ?? env.cacheDir)),
-    offline: options.offline ?? env.offline,
-    ctx: { endpoint, token: options.token ?? env.token, fetch: options.fetch ?? globalThis.fetch },
-    onProgress: options.onProgress,
-  });
+  // On a terminal, the line first clears a progress bar being drawn (the next update redraws it).
+  const warn = options.onWarning ??
+    ((message: string) => process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[2K' : ''}Warning: ${message}\n`));
+  const offline = options.offline ?? env.offline;
+  // Offline, nothing is sent: a broken proxy setting must not matter then.
+  const transport = options.fetch || offline ? undefined : createHubTransport(env.proxy);
+  const noNetwork: typeof fetch = async () => {
+    throw new Error('offline');
+  };
+  try {
+    return await resolveHub(parsed.id, parsed.revision, {
+      cacheDir: resolvePath(expandHome(options.cacheDir ?? env.cacheDir)),
+      offline,
+      ctx: {
+        endpoint,
+        token: options.token ?? env.token,
+        fetch: options.fetch ?? transport?.fetch ?? noNetwork,
+        proxy: transport ? env.proxy : undefined,
+        retry: { attempts: 5, delayMs: options.retryDelayMs ?? 1000 },
+        warn,
+      },
+      onProgress: options.onProgress,
+      warn,
+    });
+  } finally {
+    // Everything read is read by now; drop the connections kept for reuse.
+    await transport?.destroy();
+  }
 }
