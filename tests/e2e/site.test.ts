@@ -298,6 +298,8 @@ describe('the demo site', () => {
     expect(manifest.schema).toBe(1);
     expect(manifest).not.toHaveProperty('seconds');
     expect((manifest.set as { title: string }).title).toBe('Escaping <b>test</b> & "quotes"');
+    // the demo's local model by its folder name, not the path on the machine that built the site
+    expect((manifest.model as { id: string }).id).toBe('random-tiny-seed-0');
   });
 
   it('serves tidy CSV with formula cells escaped', async () => {
