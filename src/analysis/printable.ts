@@ -15,20 +15,20 @@ const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this finds
 const UNPRINTABLE_BUT_LINES = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
-const escape = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+const asEscape = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
 /** The text on one line, every control and direction mark as a visible `\uXXXX`. */
 export function printable(text: string): string {
-  return text.replace(UNPRINTABLE, escape);
+  return text.replace(UNPRINTABLE, asEscape);
 }
 
 /** A message of several lines: line breaks stay, every other control is shown as `\uXXXX`. */
 export function printableLines(text: string): string {
-  return text.replace(UNPRINTABLE_BUT_LINES, escape);
+  return text.replace(UNPRINTABLE_BUT_LINES, asEscape);
 }
 
 /** The most characters of a sentence a message quotes. */
-export const QUOTE_CHARS = 80;
+const QUOTE_CHARS = 80;
 
 /**
  * A sentence as a message quotes it: in double quotes, as JSON writes a string, controls

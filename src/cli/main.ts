@@ -72,7 +72,7 @@ const COMMANDS: Record<string, Command> = {
     const { set, sentences, tokenizer } = result;
     process.stdout.write(`${printable(`${set.file} — ${set.title}`)}\n  ${printable(`target ${JSON.stringify(set.target)}, compare ${set.compare.label}, ${sentences.length} sentences, tokenized with ${result.tokenizerSource}`)}\n`);
     const width = String(sentences.length).length;
-    sentences.forEach((sentence, i) => process.stdout.write(`${String(i + 1).padStart(width)}  ${printable(markSentence(sentence, tokenizer))}\n`));
+    for (const [i, sentence] of sentences.entries()) process.stdout.write(`${String(i + 1).padStart(width)}  ${printable(markSentence(sentence, tokenizer))}\n`);
     process.stdout.write('ok: every sentence has the target and a comparison token\n');
   },
   'new-set': async (args) => {

@@ -6,8 +6,6 @@
  * (rehype-sanitize) is the last word on what reaches the page. Raw HTML in the text is shown as
  * text, never interpreted; control characters are shown as visible symbols.
  */
-import type { Element, ElementContent, Root as HastRoot, RootContent as HastContent, Text as HastText } from 'hast';
-import type { Nodes as MdastNodes, Parents as MdastParents, Root as MdastRoot } from 'mdast';
 import rehypeSanitize, { type Options as SanitizeSchema } from 'rehype-sanitize';
 import rehypeStringify from 'rehype-stringify';
 import remarkParse from 'remark-parse';
@@ -15,6 +13,16 @@ import remarkRehype from 'remark-rehype';
 import { unified } from 'unified';
 
 import { isSafeHref } from './safe-url.ts';
+
+/** What these plugins read and write of a syntax tree node, Markdown's (mdast) or HTML's (hast). */
+interface TreeNode {
+  type: string;
+  value?: string;
+  children?: TreeNode[];
+  tagName?: string;
+  properties?: Record<string, unknown>;
+  position?: { start: { offset?: number }; end: { offset?: number } };
+}
 
 /** Renders a description to HTML: paragraphs, emphasis, strong, code, links, lists, quotes. */
 export function renderMarkdown(text: string): string {
@@ -51,11 +59,11 @@ const PROCESSOR = unified()
  * YAML block keeps the author's line wrapping, which is not meant as structure).
  */
 function rawHtmlAsText() {
-  return (tree: MdastRoot, file: { value: unknown }) => {
+  return (tree: TreeNode, file: { value: unknown }) => {
     const source = String(file.value);
-    const visit = (node: MdastNodes, parent: MdastParents | null) => {
+    const visit = (node: TreeNode, parent: TreeNode | null) => {
       // the node's place among its siblings, to put another node there
-      const siblings = (parent?.children ?? []) as MdastNodes[];
+      const siblings = parent?.children ?? [];
       const intraword = node.type === 'emphasis' ? intrawordSource(node, source) : null;
       if (intraword !== null && parent) {
         // "2*3*4" is arithmetic, not "2<em>3</em>4": a single asterisk inside a word stays
@@ -63,26 +71,26 @@ function rawHtmlAsText() {
         return;
       }
       if (node.type === 'html' && parent) {
-        const text = { type: 'text' as const, value: node.value, position: node.position };
+        const text: TreeNode = { type: 'text', value: node.value, position: node.position };
         // a block of HTML sits where a paragraph would: it becomes one
         const flow = parent.type === 'root' || parent.type === 'blockquote' || parent.type === 'listItem';
         siblings[siblings.indexOf(node)] = flow ? { type: 'paragraph', children: [text], position: node.position } : text;
         return;
       }
-      if (node.type === 'text') node.value = node.value.replace(/[ \t]*\n[ \t]*/g, ' ');
+      if (node.type === 'text' && node.value !== undefined) node.value = node.value.replace(/[ \t]*\n[ \t]*/g, ' ');
       if (node.type === 'heading') {
         // a heading would break the page's outline: its text is shown in bold instead
-        const strong = { type: 'strong' as const, children: node.children, position: node.position };
+        const strong: TreeNode = { type: 'strong', children: node.children, position: node.position };
         Object.assign(node, { type: 'paragraph', children: [strong] });
       }
-      if ('children' in node) for (const child of [...node.children]) visit(child, node);
+      for (const child of [...(node.children ?? [])]) visit(child, node);
     };
     visit(tree, null);
   };
 }
 
 /** The source of an emphasis written with "*" between two letters or digits; else null. */
-function intrawordSource(node: MdastNodes, source: string): string | null {
+function intrawordSource(node: TreeNode, source: string): string | null {
   const start = node.position?.start.offset;
   const end = node.position?.end.offset;
   if (start === undefined || end === undefined || source[start] !== '*') return null;
@@ -96,34 +104,36 @@ function intrawordSource(node: MdastNodes, source: string): string | null {
  * Markdown that was written, as text.
  */
 function keepSafeLinks() {
-  return (tree: HastRoot, file: { value: unknown }) => {
+  return (tree: TreeNode, file: { value: unknown }) => {
     const source = String(file.value);
-    const writtenAs = (node: Element): HastText => {
-      const { start, end } = node.position ?? {};
-      const value = start?.offset !== undefined && end?.offset !== undefined
-        ? source.slice(start.offset, end.offset)
-        : textOf(node);
+    const writtenAs = (node: TreeNode): TreeNode => {
+      const start = node.position?.start.offset;
+      const end = node.position?.end.offset;
+      const value = start !== undefined && end !== undefined ? source.slice(start, end) : textOf(node);
       return { type: 'text', value };
     };
-    const walk = (parent: HastRoot | Element) => {
-      parent.children = parent.children.map((child): HastContent => {
+    const walk = (parent: TreeNode) => {
+      parent.children = parent.children?.map((child): TreeNode => {
         if (child.type !== 'element') return child;
+        const properties = child.properties ?? {};
         if (child.tagName === 'a') {
-          const href = child.properties.href;
+          const href = properties.href;
           if (typeof href !== 'string' || !isSafeHref(href)) return writtenAs(child);
           // the sanitiser compares schemes case-sensitively; a browser does not ("HTTPS:")
-          child.properties.href = lowerScheme(href);
+          properties.href = lowerScheme(href);
         }
         if (child.tagName === 'img') {
-          const src = child.properties.src;
-          const alt = typeof child.properties.alt === 'string' && child.properties.alt !== '' ? child.properties.alt : null;
+          const { src, alt } = properties;
           if (typeof src !== 'string' || !isSafeHref(src)) return writtenAs(child);
-          const label: ElementContent = { type: 'text', value: alt ?? src };
-          return { type: 'element', tagName: 'a', properties: { href: lowerScheme(src) }, children: [label], position: child.position };
+          const label = typeof alt === 'string' && alt !== '' ? alt : src;
+          return {
+            type: 'element', tagName: 'a', properties: { href: lowerScheme(src) },
+            children: [{ type: 'text', value: label }], position: child.position,
+          };
         }
         walk(child);
         return child;
-      }) as typeof parent.children;
+      });
     };
     walk(tree);
   };
@@ -135,21 +145,19 @@ function keepSafeLinks() {
  * character. Tabs and line breaks are whitespace, and stay.
  */
 function visibleControls() {
-  return (tree: HastRoot) => {
-    const walk = (node: HastRoot | HastContent) => {
-      if (node.type === 'text') node.value = showControls(node.value);
-      if (node.type === 'element') {
-        for (const [key, value] of Object.entries(node.properties)) {
-          if (typeof value === 'string') node.properties[key] = showControls(value);
-        }
+  return (tree: TreeNode) => {
+    const walk = (node: TreeNode) => {
+      if (node.type === 'text' && node.value !== undefined) node.value = showControls(node.value);
+      for (const [key, value] of Object.entries(node.properties ?? {})) {
+        if (typeof value === 'string' && node.properties) node.properties[key] = showControls(value);
       }
-      if ('children' in node) for (const child of node.children) walk(child);
+      for (const child of node.children ?? []) walk(child);
     };
     walk(tree);
   };
 }
 
-export function showControls(text: string): string {
+function showControls(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this finds
   return text.replace(/[\u0000-\u0008\u000b-\u000c\u000e-\u001f\u007f-\u009f]/g, (c) => {
     const code = c.charCodeAt(0);
@@ -162,7 +170,6 @@ function lowerScheme(href: string): string {
   return href.replace(/^[a-z][a-z0-9+.-]*:/i, (scheme) => scheme.toLowerCase());
 }
 
-function textOf(node: HastContent | HastRoot): string {
-  if (node.type === 'text') return node.value;
-  return 'children' in node ? node.children.map((child) => textOf(child)).join('') : '';
+function textOf(node: TreeNode): string {
+  return node.type === 'text' ? (node.value ?? '') : (node.children ?? []).map(textOf).join('');
 }
