@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { isAtlasError } from '../analysis/errors.ts';
+import { printable, printableLines } from '../analysis/printable.ts';
 import { RANDOM_CONFIGS, type RandomConfigName } from '../analysis/model/random-model.ts';
 
 const USAGE = `qkv-atlas: token-related similarities within and across GPT-2's Q, K, V neurons
@@ -41,7 +42,7 @@ const COMMANDS: Record<string, Command> = {
       out: values.out,
       offline: values.offline,
       device: values.device as 'cpu' | 'cuda' | undefined,
-      log: (line) => process.stderr.write(`${line}\n`),
+      log: (line) => process.stderr.write(`${printableLines(line)}\n`),
     });
   },
   'make-model': async (args) => {
@@ -65,11 +66,13 @@ const COMMANDS: Record<string, Command> = {
     if (positionals.length !== 1) throw usageError('check needs one set file, e.g. qkv-atlas check content/sets/her.yaml');
     const { checkSet, markSentence } = await import('../analysis/sentences/check.ts');
     const result = await checkSet(positionals[0], values.model);
-    for (const warning of result.warnings) process.stderr.write(`warning: ${warning.message} (${warning.where})\n`);
+    // a set's text never reaches the terminal raw: an escape sequence in it is shown, not obeyed
+    for (const warning of result.warnings) process.stderr.write(`warning: ${printableLines(`${warning.message} (${warning.where})`)}\n`);
+    for (const note of result.notes) process.stderr.write(`note: ${printableLines(note)}\n`);
     const { set, sentences, tokenizer } = result;
-    process.stdout.write(`${set.file} — ${set.title}\n  target ${JSON.stringify(set.target)}, compare ${set.compare.label}, ${sentences.length} sentences, tokenized with ${result.tokenizerSource}\n`);
+    process.stdout.write(`${printable(`${set.file} — ${set.title}`)}\n  ${printable(`target ${JSON.stringify(set.target)}, compare ${set.compare.label}, ${sentences.length} sentences, tokenized with ${result.tokenizerSource}`)}\n`);
     const width = String(sentences.length).length;
-    sentences.forEach((sentence, i) => process.stdout.write(`${String(i + 1).padStart(width)}  ${markSentence(sentence, tokenizer)}\n`));
+    for (const [i, sentence] of sentences.entries()) process.stdout.write(`${String(i + 1).padStart(width)}  ${printable(markSentence(sentence, tokenizer))}\n`);
     process.stdout.write('ok: every sentence has the target and a comparison token\n');
   },
   'new-set': async (args) => {
@@ -117,7 +120,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (isAtlasError(error)) {
-      process.stderr.write(`qkv-atlas: ${error.message}\n`);
+      process.stderr.write(`qkv-atlas: ${printableLines(error.message)}\n`);
       return 1;
     }
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -1,5 +1,6 @@
 import site from 'virtual:qkv-atlas/analyses';
 import { loadAnalysis, type Analysis } from '../analysis/report/load.ts';
+import { publicModelId } from '../analysis/report/model-name.ts';
 
 /** What the pages share: the analyses of this build, the demo flag, and base-aware links. */
 
@@ -24,6 +25,7 @@ export function href(path: string): string {
 /** The model as the site names it: the random demo model says so. */
 export function modelName(analysis: Analysis): string {
   if (demo) return `random GPT-2 weights (${demo.config}, seed ${demo.seed}; demo)`;
-  const { id, revision } = analysis.manifest.model;
+  const { revision } = analysis.manifest.model;
+  const id = publicModelId(analysis.manifest.model);
   return revision ? `${id} @ ${revision.slice(0, 7)}` : id;
 }

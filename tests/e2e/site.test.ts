@@ -222,6 +222,13 @@ describe('the demo site', () => {
     expect(await page.locator('h1').textContent()).toBe('Escaping <b>test</b> & "quotes"');
     expect(await page.locator('.lead').textContent()).toContain('<script>alert("description")</script>');
     expect(await page.locator('main script, main img, ol.sentences b').count()).toBe(0);
+    // the description's links: only the safe one is a link, as the browser resolves it
+    expect(await page.locator('.lead a').evaluateAll((links) => links.map((a) => (a as HTMLAnchorElement).href))).toEqual(['https://example.org/']);
+    const lead = await page.locator('.lead').textContent() ?? '';
+    expect(lead).toContain('[three](JaVaScRiPt:alert(6))');
+    expect(lead).toContain('\u241b[31m');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for control characters
+    expect(lead).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
     await page.goto(url('escape/layer-0/'));
     expect(await page.locator('body').textContent()).toContain('<script>alert(1)</script> I saw her today.');
     const title = 'Escaping <b>test</b> & "quotes"';
@@ -292,6 +299,8 @@ describe('the demo site', () => {
     expect(manifest.schema).toBe(1);
     expect(manifest).not.toHaveProperty('seconds');
     expect((manifest.set as { title: string }).title).toBe('Escaping <b>test</b> & "quotes"');
+    // the demo's local model by its folder name, not the path on the machine that built the site
+    expect((manifest.model as { id: string }).id).toBe('random-tiny-seed-0');
   });
 
   it('serves tidy CSV with formula cells escaped', async () => {

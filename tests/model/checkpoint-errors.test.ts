@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HookedModel } from '../../src/analysis/model/hooked-model.ts';
+import { readGpt2Config } from '../../src/analysis/model/config.ts';
 import { AtlasError } from '../../src/analysis/errors.ts';
 import { fixture } from '../helpers/paths.ts';
 import { readHeaderJson, safetensorsBytes } from '../helpers/safetensors-writer.ts';
@@ -95,6 +96,23 @@ describe('config.json that is not GPT-2 as built here is refused by name', () =>
     const error = await failure(folderWith(original, { ...baseConfig, ...change }));
     expect(error.message).toMatch(message);
     expect(error.where).toMatch(/config\.json$/);
+  });
+
+  // JSON.parse reads 1e400 as Infinity, which would make every layer norm divide by infinity
+  it.each([
+    ['1e400', /"layer_norm_epsilon" must be a finite positive number, found Infinity \(a number too large to represent, such as 1e400\)/],
+    ['-1e400', /"layer_norm_epsilon" must be a finite positive number, found -Infinity/],
+    ['0', /"layer_norm_epsilon" must be a finite positive number, found 0\./],
+    ['-1e-05', /"layer_norm_epsilon" must be a finite positive number, found -0\.00001\./],
+    ['"1e-05"', /"layer_norm_epsilon" must be a finite positive number, found "1e-05"\./],
+  ])('layer_norm_epsilon %s is refused, naming config.json and the field', async (written, message) => {
+    const files = folderWith(original);
+    writeFileSync(files.config, JSON.stringify(baseConfig).replace(/"layer_norm_epsilon":[^,}]*/, `"layer_norm_epsilon": ${written}`));
+    expect(readFileSync(files.config, 'utf8')).toContain(`"layer_norm_epsilon": ${written}`);
+    const error = await readGpt2Config(files.config).then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(AtlasError);
+    expect((error as AtlasError).message).toMatch(message);
+    expect((error as AtlasError).where).toBe(files.config);
   });
 
   it('config.json that is not JSON', async () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAnalysis, type Analysis } from '../../src/analysis/report/load.ts';
 import { binCentres, layerHistogram, pairHistogram, pooledDensity, trends, headCells, neuronLabel, extent } from '../../src/analysis/report/figures.ts';
 import { comparisonRows, layerPairTable, neighbours, sentencePieces, setCard, statisticsRows } from '../../src/analysis/report/site.ts';
-import { downloads } from '../../src/analysis/report/downloads.ts';
+import { downloads, publishedManifest } from '../../src/analysis/report/downloads.ts';
 import { layerImageNames, renderLayerImage, qqSequenceView, tokenAverageView } from '../../src/analysis/report/images.ts';
 import { paths } from '../../src/analysis/report/paths.ts';
 import { showToken, formatNumber } from '../../src/analysis/report/labels.ts';
@@ -161,6 +161,25 @@ describe('downloads and images', () => {
     const summaryCsv = new TextDecoder().decode(files.find((f) => f.file === 'summary.csv')!.bytes());
     expect(summaryCsv.split('\r\n')[0]).toBe('layer,metric,condition,pair,statistic,bin_lower,bin_upper,head_a,head_b,value');
     expect(summaryCsv).not.toContain('density');
+  });
+
+  it('publishes a local model by its folder name, not the building machine\'s path', () => {
+    const local = (id: string) => {
+      const manifest = { ...analysis.manifest, model: { ...analysis.manifest.model, id, revision: null } };
+      const published = publishedManifest(manifest);
+      return { id: (JSON.parse(published) as { model: { id: string } }).model.id, published, card: setCard({ ...analysis, manifest }).model };
+    };
+    const absolute = local('/home/someone/private/models/gpt2-small/');
+    expect(absolute.id).toBe('gpt2-small');
+    expect(absolute.card).toBe('gpt2-small');
+    expect(absolute.published).not.toContain('/home/someone');
+    expect(local('./.cache/models/random-tiny-seed-0').id).toBe('random-tiny-seed-0');
+    expect(local('C:\\Users\\someone\\gpt2').id).toBe('gpt2');
+    // a hub model keeps its id, and the rest of the manifest is as analyze wrote it
+    const hub = JSON.parse(publishedManifest(analysis.manifest)) as Record<string, unknown>;
+    expect(hub.model).toEqual(analysis.manifest.model);
+    const { seconds: _timings, ...rest } = analysis.manifest;
+    expect(hub).toEqual(rest);
   });
 
   it('renders every image of a layer as a PNG', () => {

@@ -25,6 +25,13 @@ describe('setTemplate', () => {
     expect(locateInSet(set, tokenizer, 1024).sentences).toHaveLength(2);
   });
 
+  it('refuses a name the site keeps for its own pages, as the build would', () => {
+    for (const name of ['compare', 'methods']) {
+      expect(() => setTemplate(name, ' her')).toThrow(AtlasError);
+      expect(() => setTemplate(name, ' her')).toThrow(`which the site uses for its own pages (/${name}/)`);
+    }
+  });
+
   it('is commented, so a person can fill it in', () => {
     const text = setTemplate('demo', ' her');
     expect(text).toMatch(/^# /);

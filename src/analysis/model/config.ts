@@ -65,8 +65,16 @@ export function parseGpt2Config(raw: unknown, where: string): Gpt2Config {
   const eos_token_id = typeof c.eos_token_id === 'number' ? c.eos_token_id : vocab_size - 1;
   if (n_embd % n_head !== 0) refuse(`config.json: n_embd (${n_embd}) is not a multiple of n_head (${n_head}).`);
 
+  // JSON.parse reads 1e400 as Infinity: the layer norm would then divide by infinity and every
+  // statistic would be meaningless, without any error
   const epsilon = c.layer_norm_epsilon ?? 1e-5;
-  if (typeof epsilon !== 'number' || !(epsilon > 0)) refuse(`config.json: layer_norm_epsilon must be a positive number, found ${JSON.stringify(epsilon)}.`);
+  if (typeof epsilon !== 'number' || !Number.isFinite(epsilon) || !(epsilon > 0)) {
+    const found = typeof epsilon === 'number' && !Number.isNaN(epsilon)
+      ? (Number.isFinite(epsilon) ? String(epsilon) : `${epsilon > 0 ? '' : '-'}Infinity (a number too large to represent, such as 1e400)`)
+      : JSON.stringify(epsilon);
+    throw new AtlasError(`config.json: "layer_norm_epsilon" must be a finite positive number, found ${found}.`, where,
+      'fix config.json (GPT-2 checkpoints use 1e-05) or download the model again.');
+  }
 
   const activation = c.activation_function ?? 'gelu_new';
   if (typeof activation !== 'string' || !ACTIVATIONS.includes(activation)) {

@@ -1,6 +1,7 @@
 import { CONDITIONS, METRICS, PAIR_TYPES, type LayerStats, type Manifest, type Summary } from '../format.ts';
 import { toCsv, type CsvValue } from './csv.ts';
 import type { Analysis } from './load.ts';
+import { publicModelId } from './model-name.ts';
 
 /**
  * The files of `/{set}/data/`: the analysis output as published (manifest, per-layer JSON,
@@ -92,12 +93,14 @@ export function summaryCsv(analysis: Analysis): string {
  * The manifest as the site publishes it: the analysis output's manifest.json without
  * `seconds`. Those are the wall-clock timings of the run that computed the analysis; they
  * differ from one run to the next, so publishing them would make two builds from the same
- * inputs differ (and they say nothing about the statistics). Everything else is kept, in the
- * same layout as `qkv-atlas analyze` writes it.
+ * inputs differ (and they say nothing about the statistics). A local model is named by its
+ * folder's name, not the building machine's path. Everything else is kept, in the same layout
+ * as `qkv-atlas analyze` writes it.
  */
 export function publishedManifest(manifest: Manifest): string {
   const { seconds: _timings, ...published } = manifest;
-  return JSON.stringify(published, null, 1) + '\n';
+  const model = { ...published.model, id: publicModelId(published.model) };
+  return JSON.stringify({ ...published, model }, null, 1) + '\n';
 }
 
 export function downloads(analysis: Analysis): Download[] {

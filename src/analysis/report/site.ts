@@ -2,6 +2,7 @@ import { CONDITIONS, PAIR_TYPES, type Condition, type LayerStats, type Manifest,
 import type { Analysis } from './load.ts';
 import { CONDITION_LABELS } from './labels.ts';
 import { renderMarkdown } from './markdown.ts';
+import { publicModelId } from './model-name.ts';
 import { paths } from './paths.ts';
 import { compareSpread } from './narrative.ts';
 
@@ -31,7 +32,7 @@ export function setCard(analysis: Analysis): SetCard {
     name: analysis.name,
     title: manifest.set.title,
     descriptionHtml: renderMarkdown(manifest.set.description),
-    model: manifest.model.id,
+    model: publicModelId(manifest.model),
     revision: manifest.model.revision,
     target: manifest.set.target,
     compare: manifest.set.compare,

@@ -6,6 +6,8 @@
  * Every sentence is checked before anything is reported, so one run lists every sentence to fix.
  */
 import { AtlasError } from '../errors.ts';
+import { quote } from '../printable.ts';
+import { MAX_LISTED_PROBLEMS } from './limits.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
 import type { CompareRule, SentenceSet } from './set-file.ts';
 
@@ -129,14 +131,17 @@ export function locateTargets(sentences: readonly TokenizedSentence[], options: 
     if (problems.length === 1) {
       const [only] = problems;
       throw new AtlasError(
-        `${capitalise(label(only))} ${JSON.stringify(only.text)}: ${only.what}.`,
+        `${capitalise(label(only))} ${quote(only.text)}: ${only.what}.`,
         `${file && only.line !== null ? `${file}:${only.line}` : (file ?? 'sentence set')}, sentence ${only.sentence}`,
         `${capitalise(only.fix)}.`,
       );
     }
     throw new AtlasError(
       `${problems.length} of ${sentences.length} sentences cannot be used with the target ${JSON.stringify(target)}:\n` +
-        problems.map((p) => `    ${label(p)} ${JSON.stringify(p.text)}: ${p.what}; ${p.fix}.`).join('\n'),
+        problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => `    ${label(p)} ${quote(p.text)}: ${p.what}; ${p.fix}.`).join('\n') +
+        (problems.length > MAX_LISTED_PROBLEMS
+          ? `\n    … and ${(problems.length - MAX_LISTED_PROBLEMS).toLocaleString('en-US')} more sentences.`
+          : ''),
       file ?? 'sentence set',
       'Fix or remove each sentence listed above; each line says what is wrong and how to fix it.',
     );

@@ -13,14 +13,16 @@
  *     - I saw her at the market.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, visit } from 'yaml';
+import { Lexer, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 
 import { AtlasError } from '../errors.ts';
+import { quote } from '../printable.ts';
+import { MAX_LISTED_PROBLEMS, MAX_SENTENCE_CHARS, MAX_SENTENCES, MAX_SET_FILE_BYTES } from './limits.ts';
 
 /** Which token each target is compared with: `offset` tokens away from it (-1 = previous). */
 export interface CompareRule {
@@ -83,8 +85,16 @@ export const SET_NAME_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
 export function loadSetFile(file: string): ParsedSet {
   let bytes: Uint8Array;
   try {
+    // the size is known before anything is read: a huge file (or /dev/zero) is refused at once
+    const info = statSync(file);
+    if (!info.isFile()) {
+      throw new AtlasError('The sentence set is not a file.', file,
+        'Give the path of a set file (content/sets/NAME.yaml), not a folder or a device.');
+    }
+    if (info.size > MAX_SET_FILE_BYTES) throw tooLarge(file, info.size);
     bytes = readFileSync(file);
   } catch (error) {
+    if (error instanceof AtlasError) throw error;
     throw new AtlasError(
       `Cannot read the sentence set file: ${error instanceof Error ? error.message : String(error)}`,
       file,
@@ -96,8 +106,13 @@ export function loadSetFile(file: string): ParsedSet {
 }
 
 /** Validates a set file's content; `file` names it in messages and gives the set its name. */
-export function parseSetFile(content: Uint8Array | string, file: string): ParsedSet {
+export function parseSetFile(
+  content: Uint8Array | string,
+  file: string,
+  { maxSentences = MAX_SENTENCES }: { maxSentences?: number } = {},
+): ParsedSet {
   const bytes = typeof content === 'string' ? new TextEncoder().encode(content) : content;
+  if (bytes.length > MAX_SET_FILE_BYTES) throw tooLarge(file, bytes.length);
   const hash = createHash('sha256').update(bytes).digest('hex');
   const name = setNameOf(file);
   let text: string;
@@ -109,6 +124,16 @@ export function parseSetFile(content: Uint8Array | string, file: string): Parsed
       file,
       'Save the file as UTF-8 (the default of most editors).',
       { cause: error },
+    );
+  }
+
+  const beyond = offsetBeyondItems(text, maxSentences);
+  if (beyond !== null) {
+    throw new AtlasError(
+      `The set has more than ${maxSentences.toLocaleString('en-US')} sentences; qkv-atlas reads at most ` +
+        `${maxSentences.toLocaleString('en-US')} per set.`,
+      `${file}:${text.slice(0, beyond).split('\n').length}`,
+      'Split the sentences into several sets, or keep a sample of them.',
     );
   }
 
@@ -179,7 +204,15 @@ export function parseSetFile(content: Uint8Array | string, file: string): Parsed
     }
   }
 
-  const data = doc.toJS() as Record<string, unknown>;
+  const data = toPlainData(doc, file, at);
+  if (Array.isArray(data.sentences) && data.sentences.length > maxSentences) {
+    throw new AtlasError(
+      `The set has ${data.sentences.length.toLocaleString('en-US')} sentences; qkv-atlas reads at most ` +
+        `${maxSentences.toLocaleString('en-US')} per set.`,
+      `${file}:${keyLine('sentences') ?? 1}`,
+      'Split the sentences into several sets, or keep a sample of them.',
+    );
+  }
   const result = SET_SCHEMA.safeParse(data);
   if (!result.success) {
     for (const issue of result.error.issues) {
@@ -190,6 +223,16 @@ export function parseSetFile(content: Uint8Array | string, file: string): Parsed
       if (!present && misspelled.has(key)) continue; // the misspelt key is already reported
       const node = present ? nodeAt(doc, path) : null;
       const line = present ? (lineOf(node) ?? keyLine(key)) : null;
+      if (key === 'sentences' && typeof path[1] === 'number' && issue.code === 'custom' && issue.params?.tooLong) {
+        const sentence = String((data.sentences as unknown[])[path[1]]);
+        problems.push({
+          line,
+          message: `sentence ${path[1] + 1} is ${[...sentence].length.toLocaleString('en-US')} characters long, ` +
+            `more than the ${MAX_SENTENCE_CHARS.toLocaleString('en-US')} a sentence may have: ${quote(sentence)}`,
+          hint: "shorten or split it: GPT-2's context of 1,024 tokens holds about 5,000 characters of English.",
+        });
+        continue;
+      }
       if (key === 'sentences' && typeof path[1] === 'number') {
         // One sentence YAML did not read as text: show it quoted, as it should be written.
         const written = node?.range ? text.slice(node.range[0], node.range[1]).trim() : '';
@@ -199,7 +242,7 @@ export function parseSetFile(content: Uint8Array | string, file: string): Parsed
           hint:
             written === ''
               ? 'write the sentence after "- ", or remove the empty item.'
-              : `put the sentence in double quotes: - ${JSON.stringify(written)}`,
+              : `put the sentence in double quotes: - ${[...written].length > 80 ? quote(written) : JSON.stringify(written)}`,
         });
         continue;
       }
@@ -220,22 +263,7 @@ export function parseSetFile(content: Uint8Array | string, file: string): Parsed
     line: (isSeq(sentencesNode) ? lineOf(sentencesNode.items[i] as YamlNode) : null) ?? 1,
   }));
 
-  const warnings: SetWarning[] = [];
-  const firstLineOf = new Map<string, number>();
-  sentences.forEach((sentence, i) => {
-    const earlier = firstLineOf.get(sentence.text);
-    if (earlier === undefined) {
-      firstLineOf.set(sentence.text, i);
-      return;
-    }
-    warnings.push({
-      message:
-        `Sentence ${i + 1} repeats sentence ${earlier + 1} (lines ${sentences[earlier].line} and ` +
-        `${sentence.line}): ${JSON.stringify(sentence.text)}. A repeated sentence counts twice in ` +
-        'every similarity; remove one unless that is intended.',
-      where: `${file}:${sentence.line}`,
-    });
-  });
+  const warnings = repeatedSentences(sentences, file);
 
   return {
     set: {
@@ -253,6 +281,115 @@ export function parseSetFile(content: Uint8Array | string, file: string): Parsed
     },
     warnings,
   };
+}
+
+/**
+ * One warning for every repeated sentence together: the first few are named with both lines,
+ * the rest are counted (a generated set once repeated one sentence half a million times).
+ */
+function repeatedSentences(sentences: SetSentence[], file: string): SetWarning[] {
+  const firstOf = new Map<string, number>();
+  const repeats: { index: number; earlier: number }[] = [];
+  sentences.forEach((sentence, index) => {
+    const earlier = firstOf.get(sentence.text);
+    if (earlier === undefined) firstOf.set(sentence.text, index);
+    else repeats.push({ index, earlier });
+  });
+  if (repeats.length === 0) return [];
+  const describe = ({ index, earlier }: { index: number; earlier: number }) =>
+    `Sentence ${index + 1} repeats sentence ${earlier + 1} (lines ${sentences[earlier].line} and ` +
+    `${sentences[index].line}): ${quote(sentences[index].text)}.`;
+  const shown = repeats.slice(0, 5).map(describe);
+  const more = repeats.length - shown.length;
+  const message = repeats.length === 1
+    ? shown[0]
+    : `${repeats.length.toLocaleString('en-US')} sentences repeat earlier ones:\n    ${shown.join('\n    ')}` +
+      (more > 0 ? `\n    … and ${more.toLocaleString('en-US')} more.` : '');
+  return [{
+    message: `${message} A repeated sentence counts twice in every similarity; remove one unless that is intended.`,
+    where: `${file}:${sentences[repeats[0].index].line}`,
+  }];
+}
+
+/**
+ * Where the list items of a file go past `limit` (the offset of the first one beyond it), or
+ * null. Building the YAML document costs about 40 µs per list item, so a 10 MB file of one-letter
+ * items would take over a minute and gigabytes before its sentences could be counted; YAML's
+ * lexer counts them (block "-" and flow "," indicators) at a fraction of that and stops early.
+ * Small files cannot hold enough items to matter and are not lexed twice.
+ */
+function offsetBeyondItems(text: string, limit: number): number | null {
+  if (text.length < 1024 * 1024) return null;
+  let items = 0;
+  let offset = 0;
+  for (const token of new Lexer().lex(text)) {
+    if (token === '-' || token === ',') {
+      items += 1;
+      // a few list items belong to other keys (layers); the exact count is checked after parsing
+      if (items > limit + 1000) return offset;
+    }
+    // the lexer's markers (document start, flow end, scalar) are not characters of the text
+    if (token !== '\u0002' && token !== '\u0018' && token !== '\u001f') offset += token.length;
+  }
+  return null;
+}
+
+function tooLarge(file: string, bytes: number): AtlasError {
+  const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+  return new AtlasError(
+    `The sentence set file is ${mb(bytes)}; qkv-atlas reads set files of at most ${mb(MAX_SET_FILE_BYTES)} ` +
+      `(${MAX_SENTENCES.toLocaleString('en-US')} sentences of 100 characters).`,
+    file,
+    'Split the sentences into several sets, or keep a sample of them.',
+  );
+}
+
+/**
+ * The document as plain data. YAML aliases (`*name`) can repeat a node exponentially (a
+ * "billion laughs" file); the yaml package stops that, and the file's line of the alias that
+ * expands the most is named.
+ */
+function toPlainData(doc: Document, file: string, at: (offset: number) => { line: number }): Record<string, unknown> {
+  try {
+    return doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown>;
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    const largest = largestAlias(doc);
+    throw new AtlasError(
+      `The sentence set file uses YAML aliases (*name) that repeat too much text: ${error.message}.`,
+      `${file}:${largest?.range ? at(largest.range[0]).line : 1}`,
+      'Write the sentences out instead of repeating them through anchors (&name) and aliases (*name).',
+      { cause: error },
+    );
+  }
+}
+
+/** The alias whose expansion holds the most nodes: the one that makes a file an alias bomb. */
+function largestAlias(doc: Document): YamlNode | null {
+  const sizes = new Map<unknown, number>();
+  const size = (node: unknown, depth: number): number => {
+    if (depth > 64) return Number.POSITIVE_INFINITY; // an alias that refers to itself
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    let total = 1;
+    if (isAlias(node)) total = size(node.resolve(doc), depth + 1);
+    else if (isMap(node)) for (const pair of node.items) total += size(pair.key, depth + 1) + size(pair.value, depth + 1);
+    else if (isSeq(node)) for (const item of node.items) total += size(item, depth + 1);
+    sizes.set(node, total);
+    return total;
+  };
+  let best: YamlNode | null = null;
+  let bestSize = -1;
+  visit(doc, {
+    Alias(_key, node) {
+      const n = size(node, 0);
+      if (n > bestSize) {
+        best = node;
+        bestSize = n;
+      }
+    },
+  });
+  return best;
 }
 
 /** The set's name (its URL segment) from its file name; throws when it would make a bad URL. */
@@ -366,7 +503,8 @@ const SET_SCHEMA = z.strictObject({
           error: (issue) =>
             `is not text: YAML read it as ${describe(issue.input)}`,
         })
-        .refine((s) => s.trim().length > 0, 'is empty: YAML read it as empty text'),
+        .refine((s) => s.trim().length > 0, 'is empty: YAML read it as empty text')
+        .refine((s) => s.length <= MAX_SENTENCE_CHARS || [...s].length <= MAX_SENTENCE_CHARS, { params: { tooLong: true }, abort: true }),
       {
         error: (issue) =>
           issue.input === undefined || issue.input === null
@@ -413,9 +551,11 @@ function setFileError(file: string, problems: Problem[]): AtlasError {
     const [only] = problems;
     return new AtlasError(`Sentence set: ${only.message}.`, whereOf(only), capitalise(only.hint));
   }
-  const lines = problems
+  const listed = problems.slice(0, MAX_LISTED_PROBLEMS);
+  const more = problems.length - listed.length;
+  const lines = listed
     .map((p) => `    ${p.line === null ? file : `line ${p.line}`}: ${p.message}; ${p.hint}`)
-    .join('\n');
+    .join('\n') + (more > 0 ? `\n    … and ${more.toLocaleString('en-US')} more of the same kinds.` : '');
   const first = problems.find((p) => p.line !== null) ?? problems[0];
   return new AtlasError(
     `The sentence set has ${problems.length} problems:\n${lines}`,

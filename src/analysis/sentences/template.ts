@@ -3,10 +3,12 @@
  * It is a valid set as written: two example sentences that contain the target.
  */
 import { AtlasError } from '../errors.ts';
+import { refuseReservedName } from './reserved.ts';
 import { checkSetName } from './set-file.ts';
 
 export function setTemplate(name: string, target: string): string {
   checkSetName(name, `set name "${name}"`);
+  refuseReservedName(name, `set name "${name}"`);
   if (target === '') {
     throw new AtlasError(
       'The target is empty.',
