@@ -2,29 +2,46 @@ import { mkdir, rename, rm, readdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { isAlive } from './lock.ts';
+import { folderError, makeFolders } from './safe-output.ts';
 
 /**
  * An output folder that appears whole or not at all: everything is written into a staging
  * folder beside it, which replaces the old folder only once complete. An interrupted run
  * leaves the previous output intact and a staging folder that the next run clears.
  */
+export interface StagingOptions {
+  /** the option that named the folder, for messages (default "--out") */
+  option?: string;
+  /** run just before the old folder is replaced: throws when it may no longer be (something
+   * of the user's appeared there while the command ran) */
+  beforeReplace?: () => Promise<void>;
+}
+
 export class StagedDirectory {
   readonly target: string;
   readonly staging: string;
+  private readonly beforeReplace?: () => Promise<void>;
 
-  private constructor(target: string, staging: string) {
+  private constructor(target: string, staging: string, beforeReplace?: () => Promise<void>) {
     this.target = target;
     this.staging = staging;
+    this.beforeReplace = beforeReplace;
   }
 
-  static async create(target: string): Promise<StagedDirectory> {
+  /** Creates the staging folder now, so that an output that cannot be written is found before any work. */
+  static async create(target: string, options: StagingOptions = {}): Promise<StagedDirectory> {
     const absolute = resolve(target);
     const parent = dirname(absolute);
-    await mkdir(parent, { recursive: true });
-    await clearAbandoned(parent, basename(absolute));
     const staging = join(parent, `.${basename(absolute)}.staging-${process.pid}-${randomBytes(4).toString('hex')}`);
-    await mkdir(staging, { recursive: true });
-    return new StagedDirectory(absolute, staging);
+    try {
+      await makeFolders(parent);
+      await clearAbandoned(parent, basename(absolute));
+      // not recursive: the parent exists, and a recursive mkdir loops for ever where the file system refuses (/proc)
+      await mkdir(staging);
+    } catch (error) {
+      throw folderError(absolute, `${options.option ?? '--out'} ${target}`, options.option ?? '--out', error);
+    }
+    return new StagedDirectory(absolute, staging, options.beforeReplace);
   }
 
   path(...parts: string[]): string {
@@ -33,6 +50,7 @@ export class StagedDirectory {
 
   /** Puts the finished folder in place of the old one. */
   async commit(): Promise<void> {
+    await this.beforeReplace?.();
     const old = `${this.staging}.old`;
     let moved = false;
     try {
@@ -55,12 +73,25 @@ export class StagedDirectory {
   }
 }
 
-/** Staging folders of runs that died (their process is gone) are removed. */
+/**
+ * Staging folders of runs that died (their process is gone) are removed. A run killed between
+ * the two renames of commit() left the previous output set aside as `….old` and nothing in
+ * its place: that output is put back first, so it is never lost.
+ */
 async function clearAbandoned(parent: string, name: string): Promise<void> {
   const prefix = `.${name}.staging-`;
-  for (const entry of await readdir(parent)) {
-    if (!entry.startsWith(prefix)) continue;
+  const entries = (await readdir(parent)).filter((entry) => entry.startsWith(prefix));
+  for (const entry of entries) {
     const pid = Number(entry.slice(prefix.length).split('-')[0]);
-    if (pid !== process.pid && !isAlive(pid)) await rm(join(parent, entry), { recursive: true, force: true });
+    if (pid === process.pid || isAlive(pid)) continue;
+    if (entry.endsWith('.old')) {
+      try {
+        await rename(join(parent, entry), join(parent, name));
+        continue;
+      } catch {
+        // the output is in place: this is the previous one, set aside before the process died
+      }
+    }
+    await rm(join(parent, entry), { recursive: true, force: true });
   }
 }
