@@ -40,8 +40,8 @@ export async function whyNotAnAnalysis(dir: string): Promise<string | null> {
     if ((await stat(join(dir, MANIFEST))).size > MANIFEST_LIMIT) return `its ${MANIFEST} is not one that qkv-atlas writes`;
     manifest = JSON.parse(await readFile(join(dir, MANIFEST), 'utf8'));
   } catch {
-    const found = await listFiles(dir);
-    return `it holds ${examples(found)} and no ${MANIFEST} of an analysis`;
+    // only the top level: the folder may be a whole home directory
+    return `it holds ${examples((await readdir(dir)).sort())} and no ${MANIFEST} of an analysis`;
   }
   const layers = manifest?.layers;
   if (manifest?.schema !== 1 || typeof manifest.versions?.['qkv-atlas'] !== 'string' ||

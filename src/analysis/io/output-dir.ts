@@ -1,6 +1,6 @@
 import { mkdir, rename, rm, readdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { isAlive } from './lock.ts';
 import { folderError, makeFolders } from './safe-output.ts';
 
@@ -32,7 +32,7 @@ export class StagedDirectory {
   static async create(target: string, options: StagingOptions = {}): Promise<StagedDirectory> {
     const absolute = resolve(target);
     const parent = dirname(absolute);
-    const staging = join(parent, `.${basename(absolute)}.staging-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const staging = join(parent, `${stagingPrefix(basename(absolute))}${process.pid}-${randomBytes(4).toString('hex')}`);
     try {
       await makeFolders(parent);
       await clearAbandoned(parent, basename(absolute));
@@ -73,13 +73,20 @@ export class StagedDirectory {
   }
 }
 
+/** `.NAME.staging-`; a long NAME is shortened (with a hash, to stay distinct) so that the staging
+ * folder's name still fits the file system's 255 bytes wherever NAME itself does. */
+function stagingPrefix(name: string): string {
+  const short = Buffer.byteLength(name) <= 200 ? name : `${name.slice(0, 40)}~${createHash('sha256').update(name).digest('hex').slice(0, 16)}`;
+  return `.${short}.staging-`;
+}
+
 /**
  * Staging folders of runs that died (their process is gone) are removed. A run killed between
  * the two renames of commit() left the previous output set aside as `….old` and nothing in
  * its place: that output is put back first, so it is never lost.
  */
 async function clearAbandoned(parent: string, name: string): Promise<void> {
-  const prefix = `.${name}.staging-`;
+  const prefix = stagingPrefix(name);
   const entries = (await readdir(parent)).filter((entry) => entry.startsWith(prefix));
   for (const entry of entries) {
     const pid = Number(entry.slice(prefix.length).split('-')[0]);

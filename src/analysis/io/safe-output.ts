@@ -67,8 +67,8 @@ export async function checkOutputFolder(target: string, rule: FolderRule): Promi
 
 /** Checks a single-file output (new-set): the file must not exist in any form, not even as a link. */
 export async function checkOutputFile(target: string, option: string, protect: ProtectedPath[] = []): Promise<string> {
-  const located = await locate(target, option === '' ? target : `${option} ${target}`, option || 'the file name');
-  await refuseOverlap(located.path, protect, target, option || 'the file name');
+  const located = await locate(target, target, option);
+  await refuseOverlap(located.path, protect, target, option);
   if (located.exists) {
     throw new AtlasError('The file already exists; it was left as it is.', target, 'choose another name, or edit the existing file.');
   }
