@@ -21,7 +21,7 @@ export const similarityFile = (layer: number, metric: string, condition: 'target
   `stats/layer-${layer}-similarity-${metric}-${condition}.npy`;
 
 /** Every file of a complete analysis of these layers, as relative paths with "/". */
-export function analysisFiles(layers: number[]): string[] {
+function analysisFiles(layers: number[]): string[] {
   const files = [MANIFEST];
   for (const layer of layers) {
     files.push(activationFile(layer, 'target'), activationFile(layer, 'nontarget'), statsFile(layer));

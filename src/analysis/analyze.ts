@@ -53,8 +53,9 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeResult> {
   const protect: ProtectedPath[] = [{ path: options.setFile, what: 'the set file' }];
   if (spec.kind === 'local') protect.push({ path: expandHome(spec.path), what: 'the model folder' });
   const rule: FolderRule = { option: '--out', writes: 'an analysis', recognise: whyNotAnAnalysis, protect };
-  await checkOutputFolder(options.out, rule);
-  const output = await StagedDirectory.create(options.out, { beforeReplace: async () => { await checkOutputFolder(options.out, rule); } });
+  // the real path: an --out that is a link to an earlier analysis replaces that analysis and keeps the link
+  const { path: out } = await checkOutputFolder(options.out, rule);
+  const output = await StagedDirectory.create(out, { beforeReplace: async () => { await checkOutputFolder(options.out, rule); } });
   try {
     return await analyzeInto(output, options, rule, { set, warnings, log });
   } catch (error) {

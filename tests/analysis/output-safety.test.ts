@@ -95,7 +95,10 @@ describe('analyze --out never loses a file it did not write', () => {
       expect(lost, `--out ${relative(root, out) || '.'}`).toEqual([]);
       expect([...after.keys()].filter((file) => file.includes('.staging-')), 'a staging folder was left behind').toEqual([]);
       rmSync(root, { recursive: true, force: true });
-    }), { numRuns: 30, seed: 11 });
+    }), {
+      numRuns: 30, seed: 11,
+      examples: [[['', ['link-earlier']]], [['', ['link-model', 'new']]], [['', ['earlier']]], [['', ['empty']]], [['..', []]], [['', []]]],
+    });
   }, 300_000);
 });
 

@@ -12,7 +12,7 @@ import { folderError, makeFolders } from './safe-output.ts';
  */
 export type FileContent = string | Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
 
-export interface AtomicOptions {
+interface AtomicOptions {
   /** never replace an existing file: the write fails with an AtlasError instead (new-set) */
   exclusive?: boolean;
 }

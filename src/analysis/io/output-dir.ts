@@ -9,7 +9,7 @@ import { folderError, makeFolders } from './safe-output.ts';
  * folder beside it, which replaces the old folder only once complete. An interrupted run
  * leaves the previous output intact and a staging folder that the next run clears.
  */
-export interface StagingOptions {
+interface StagingOptions {
   /** the option that named the folder, for messages (default "--out") */
   option?: string;
   /** run just before the old folder is replaced: throws when it may no longer be (something

@@ -29,9 +29,9 @@ export interface FolderRule {
   protect?: ProtectedPath[];
 }
 
-export type FolderState = 'absent' | 'empty' | 'earlier';
+type FolderState = 'absent' | 'empty' | 'earlier';
 
-export interface CheckedOutput {
+interface CheckedOutput {
   /** the output's real absolute path: symbolic links in the existing part resolved */
   path: string;
   state: FolderState;

@@ -53,8 +53,8 @@ export async function writeRandomModel(outDir: string, options: RandomModelOptio
   const name = options.config ?? 'tiny';
   const plan = randomModelPlan(name, options.seed ?? 0);
   const rule: FolderRule = { option: '--out', writes: 'a model', recognise: (dir) => whyNotARandomModel(dir, options.ownCache ?? false) };
-  await checkOutputFolder(outDir, rule);
-  const output = await StagedDirectory.create(outDir, { beforeReplace: async () => { await checkOutputFolder(outDir, rule); } });
+  const { path: real } = await checkOutputFolder(outDir, rule);
+  const output = await StagedDirectory.create(real, { beforeReplace: async () => { await checkOutputFolder(outDir, rule); } });
   try {
     await writeModelFiles(output.staging, plan);
     await output.commit();
