@@ -65,6 +65,15 @@ describe('analyze --out never loses a file it did not write', () => {
     expect(snapshot(ws)).toEqual(before);
   });
 
+  it('a run that fails after the check (a missing model) leaves no trace, not even the folders it made', async () => {
+    const { ws } = workspace();
+    const before = snapshot(ws);
+    const error = await analyze({ setFile: join(ws, 'content', 'set.yaml'), model: join(ws, 'no-such-model'), out: join(ws, 'new', 'deep', 'x') })
+      .then(() => null, (e: unknown) => e);
+    expect(isAtlasError(error) && /no-such-model/.test(error.message)).toBe(true);
+    expect(snapshot(ws)).toEqual(before);
+  });
+
   it('replaces a complete earlier analysis and writes into an empty folder', async () => {
     const { ws } = workspace();
     for (const out of ['earlier', 'empty', 'new/result']) {

@@ -1,4 +1,4 @@
-import { mkdir, rename, rm, readdir } from 'node:fs/promises';
+import { mkdir, rename, rm, readdir, rmdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { isAlive } from './lock.ts';
@@ -21,11 +21,14 @@ export class StagedDirectory {
   readonly target: string;
   readonly staging: string;
   private readonly beforeReplace?: () => Promise<void>;
+  /** parent folders that create() made, removed again by abandon() when still empty */
+  private readonly madeParents: string[];
 
-  private constructor(target: string, staging: string, beforeReplace?: () => Promise<void>) {
+  private constructor(target: string, staging: string, beforeReplace: (() => Promise<void>) | undefined, madeParents: string[]) {
     this.target = target;
     this.staging = staging;
     this.beforeReplace = beforeReplace;
+    this.madeParents = madeParents;
   }
 
   /** Creates the staging folder now, so that an output that cannot be written is found before any work. */
@@ -33,15 +36,16 @@ export class StagedDirectory {
     const absolute = resolve(target);
     const parent = dirname(absolute);
     const staging = join(parent, `${stagingPrefix(basename(absolute))}${process.pid}-${randomBytes(4).toString('hex')}`);
+    let made: string[] = [];
     try {
-      await makeFolders(parent);
+      made = await makeFolders(parent);
       await clearAbandoned(parent, basename(absolute));
       // not recursive: the parent exists, and a recursive mkdir loops for ever where the file system refuses (/proc)
       await mkdir(staging);
     } catch (error) {
       throw folderError(absolute, `${options.option ?? '--out'} ${target}`, options.option ?? '--out', error);
     }
-    return new StagedDirectory(absolute, staging, options.beforeReplace);
+    return new StagedDirectory(absolute, staging, options.beforeReplace, made);
   }
 
   path(...parts: string[]): string {
@@ -68,8 +72,13 @@ export class StagedDirectory {
     if (moved) await rm(old, { recursive: true, force: true });
   }
 
+  /** Removes the staging folder and the parents create() made, so a failed run leaves no trace. */
   async abandon(): Promise<void> {
     await rm(this.staging, { recursive: true, force: true });
+    for (const folder of [...this.madeParents].reverse()) {
+      // rmdir removes only an empty folder: one that something else has written into stays
+      if (!(await rmdir(folder).then(() => true, () => false))) break;
+    }
   }
 }
 

@@ -157,9 +157,9 @@ function inside(path: string, folder: string): boolean {
 /**
  * Creates a folder and its missing parents, one level at a time. Node's own recursive mkdir
  * retries a parent for ever when the file system answers ENOENT for a folder that exists
- * (as /proc does), which hung `--out /proc/x` at full CPU.
+ * (as /proc does), which hung `--out /proc/x` at full CPU. Returns the folders it created.
  */
-export async function makeFolders(path: string): Promise<void> {
+export async function makeFolders(path: string): Promise<string[]> {
   const missing: string[] = [];
   let current = resolve(path);
   for (;;) {
@@ -172,13 +172,16 @@ export async function makeFolders(path: string): Promise<void> {
       current = dirname(current);
     }
   }
+  const created: string[] = [];
   for (const folder of missing) {
     try {
       await mkdir(folder);
+      created.push(folder);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
   }
+  return created;
 }
 
 /** One message for a folder that cannot be examined or created. */
