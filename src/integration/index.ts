@@ -1,3 +1,4 @@
+import { existsSync, realpathSync } from 'node:fs';
 import { sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { AstroIntegration } from 'astro';
@@ -63,7 +64,9 @@ export default function qkvAtlas(options: QkvAtlasOptions = {}): AstroIntegratio
           logger.info(`${prepared.length} set${prepared.length === 1 ? '' : 's'} ready: ${prepared.map((p) => p.name).join(', ')}; rendering pages`);
         }
         if (command === 'build') {
-          staged = await StagedDirectory.create(fileURLToPath(config.outDir), { option: 'outDir' });
+          // through a link: the folder it points to is replaced, the link stays
+          const outDir = fileURLToPath(config.outDir);
+          staged = await StagedDirectory.create(existsSync(outDir) ? realpathSync(outDir) : outDir, { option: 'outDir' });
           updateConfig({ outDir: pathToFileURL(staged.staging + sep) });
         }
         updateConfig({
@@ -79,7 +82,14 @@ export default function qkvAtlas(options: QkvAtlasOptions = {}): AstroIntegratio
       // the last step of a build; this integration is the only one, so nothing writes after the swap
       'astro:build:done': async ({ pages, logger }) => {
         if (staged) {
-          await staged.commit();
+          try {
+            await staged.commit();
+          } catch (error) {
+            const code = (error as NodeJS.ErrnoException).code;
+            if (code !== 'EBUSY' && code !== 'EXDEV') throw error;
+            logger.warn(`${staged.target} cannot be replaced in one step (${code}: a mount point?): its contents are replaced instead`);
+            await staged.commitInPlace();
+          }
           logger.info(`${pages.length} pages written to ${staged.target}`);
           staged = null;
         }

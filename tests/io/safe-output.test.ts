@@ -131,6 +131,19 @@ describe('the staging folder', () => {
     expect(readFileSync(join(target, 'old.txt'), 'utf8')).toBe('old');
   });
 
+  it('replaces the contents in place where the folder itself cannot be renamed (a mount point)', async () => {
+    const dir = workspace();
+    const target = join(dir, 'site');
+    mkdirSync(join(target, 'old'), { recursive: true });
+    writeFileSync(join(target, 'old', 'index.html'), 'old');
+    const staged = await StagedDirectory.create(target);
+    mkdirSync(staged.path('new'));
+    writeFileSync(staged.path('new', 'index.html'), 'new');
+    await staged.commitInPlace();
+    expect([...snapshot(target).keys()].sort()).toEqual(['new', 'new/index.html']);
+    expect(readdirSync(dir).filter((name) => name.includes('staging'))).toEqual([]);
+  });
+
   it('puts back the previous output that a run killed between the two renames had set aside', async () => {
     const dir = workspace();
     const asideByDeadRun = join(dir, '.out.staging-999999999-abcd1234.old');

@@ -1,4 +1,4 @@
-import { mkdir, rename, rm, readdir, rmdir } from 'node:fs/promises';
+import { cp, mkdir, rename, rm, readdir, rmdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { isAlive } from './lock.ts';
@@ -70,6 +70,18 @@ export class StagedDirectory {
       throw error;
     }
     if (moved) await rm(old, { recursive: true, force: true });
+  }
+
+  /**
+   * For an output folder that cannot be renamed (a mount point: EBUSY, EXDEV): its contents
+   * are replaced instead, once everything is written. Not atomic, but only this last step is
+   * exposed to an interruption rather than the whole run.
+   */
+  async commitInPlace(): Promise<void> {
+    await this.beforeReplace?.();
+    for (const entry of await readdir(this.target)) await rm(join(this.target, entry), { recursive: true, force: true });
+    await cp(this.staging, this.target, { recursive: true, verbatimSymlinks: true });
+    await rm(this.staging, { recursive: true, force: true });
   }
 
   /** Removes the staging folder and the parents create() made, so a failed run leaves no trace. */
