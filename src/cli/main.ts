@@ -80,15 +80,13 @@ const COMMANDS: Record<string, Command> = {
     if (positionals.length !== 1 || values.target === undefined) throw usageError('new-set needs a NAME and --target, e.g. qkv-atlas new-set bank --target " bank"');
     const { setTemplate } = await import('../analysis/sentences/template.ts');
     const { writeFileAtomic } = await import('../analysis/io/atomic.ts');
-    const { existsSync } = await import('node:fs');
+    const { checkOutputFile } = await import('../analysis/io/safe-output.ts');
     const { join } = await import('node:path');
     const text = setTemplate(positionals[0], values.target);
     const file = join(values.dir ?? 'content/sets', `${positionals[0]}.yaml`);
-    if (existsSync(file)) {
-      const { AtlasError } = await import('../analysis/errors.ts');
-      throw new AtlasError('The set file already exists; it was left as it is.', file, 'choose another name, or edit the existing file.');
-    }
-    await writeFileAtomic(file, text);
+    // the same output rule as analyze and make-model: never over anything that exists, checked before writing
+    await checkOutputFile(file, values.dir === undefined ? 'new-set' : '--dir');
+    await writeFileAtomic(file, text, { exclusive: true });
     process.stderr.write(`wrote ${file}: edit its sentences, then run qkv-atlas check ${file}\n`);
   },
 };

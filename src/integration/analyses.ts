@@ -1,18 +1,21 @@
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyze, versions } from '../analysis/analyze.ts';
-import { writeRandomModel, RANDOM_CONFIGS, type RandomConfigName } from '../analysis/model/random-model.ts';
+import { isCompleteRandomModel, writeRandomModel, RANDOM_CONFIGS, type RandomConfigName } from '../analysis/model/random-model.ts';
 import { resolveModel } from '../analysis/model/resolve.ts';
 import { loadSetFile } from '../analysis/sentences/set-file.ts';
 import { AtlasError } from '../analysis/errors.ts';
 import { withLock } from '../analysis/io/lock.ts';
+import { CACHE_MARK } from '../analysis/analysis-folder.ts';
 import { analysisCodeVersion, analysisKey, localModelRevision } from './cache-key.ts';
 
 /**
  * Runs (or finds in the cache) the analysis of every sentence set: the build-time half of
  * the site. Results live in `.cache/analysis/{set}/{key}/` (or under the folder that
  * `cacheDir` names); a folder with a manifest is a complete analysis (analyze writes it last).
+ * The cache folder may be one the user shares with other files (QKV_ATLAS_CACHE_DIR), so the
+ * clean-up removes only analyses that carry the build's mark (CACHE_MARK, holding their key).
  */
 
 export interface Logger {
@@ -49,6 +52,7 @@ export const RESERVED_NAMES = ['compare', 'methods'] as const;
 
 const ANALYSIS_DIR = fileURLToPath(new URL('../analysis/', import.meta.url));
 const KEEP_PER_SET = 2;
+const LOCK = '.qkv-atlas.lock';
 
 export function findSetFiles(root: string, setDirs: string[]): string[] {
   const files: string[] = [];
@@ -70,9 +74,10 @@ export function findSetFiles(root: string, setDirs: string[]): string[] {
 
 export async function demoModelDir(root: string, demo: DemoOptions, logger: Logger): Promise<string> {
   const dir = join(root, '.cache', 'models', `random-${demo.config}-seed-${demo.seed}`);
-  if (!existsSync(join(dir, 'model.safetensors')) || !existsSync(join(dir, 'config.json'))) {
-    logger.info(`demo: writing a random GPT-2 (${demo.config}, seed ${demo.seed}) to ${relativeTo(root, dir)}`);
-    await writeRandomModel(dir, { config: demo.config, seed: demo.seed });
+  if (!(await isCompleteRandomModel(dir, demo.config, demo.seed))) {
+    const state = existsSync(dir) ? 'an unfinished one left by an interrupted build is replaced' : 'once';
+    logger.info(`demo: writing a random GPT-2 (${demo.config}, seed ${demo.seed}) to ${relativeTo(root, dir)} (${state})`);
+    await writeRandomModel(dir, { config: demo.config, seed: demo.seed, ownCache: true });
   }
   return dir;
 }
@@ -129,7 +134,7 @@ async function prepareOne(setFile: string, { root, logger, codeVersion, demoMode
   const dir = join(setCacheDir, key);
 
   // one build at a time analyses a set; a build that waited finds the other's result in the cache
-  return withLock(join(setCacheDir, '.lock'), async () => {
+  return withLock(join(setCacheDir, LOCK), async () => {
     if (existsSync(join(dir, 'manifest.json'))) {
       logger.info(`${set.name}: analysis cached (${relativeTo(root, dir)}), the model is not run`);
       return { name: set.name, setFile, dir, cached: true };
@@ -141,6 +146,7 @@ async function prepareOne(setFile: string, { root, logger, codeVersion, demoMode
       model: resolved.source === 'local' ? portablePath(resolved.dir) : resolved.id,
       revision: resolved.revision ?? undefined,
       out: dir,
+      cacheMark: key,
       log: (line) => logger.info(`${set.name}: ${line}`),
     });
     logger.info(`${set.name}: analysis done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -149,13 +155,25 @@ async function prepareOne(setFile: string, { root, logger, codeVersion, demoMode
   }, { onWait: (pid) => logger.info(`${set.name}: waiting for another build (pid ${pid}) that is analysing this set`) });
 }
 
-/** Keeps the newest few analyses of a set (a switch back and forth stays cheap), removes older ones. */
+/**
+ * Keeps the newest few analyses of a set (a switch back and forth stays cheap), removes older
+ * ones: only folders that this build's code made, recognised by the mark analyze wrote into
+ * them with their key. Anything else in the folder is someone else's and is left alone.
+ */
 function prune(setCacheDir: string, keep: string): void {
   const entries = readdirSync(setCacheDir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.') && entry.name !== keep)
+    .filter((entry) => entry.isDirectory() && entry.name !== keep && carriesMark(join(setCacheDir, entry.name), entry.name))
     .map((entry) => ({ path: join(setCacheDir, entry.name), time: statSync(join(setCacheDir, entry.name)).mtimeMs }))
     .sort((a, b) => b.time - a.time);
   for (const old of entries.slice(KEEP_PER_SET - 1)) rmSync(old.path, { recursive: true, force: true });
+}
+
+function carriesMark(dir: string, key: string): boolean {
+  try {
+    return readFileSync(join(dir, CACHE_MARK), 'utf8').trim() === key;
+  } catch {
+    return false;
+  }
 }
 
 export function parseDemo(value: string | undefined): DemoOptions | null {

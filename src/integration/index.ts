@@ -1,6 +1,9 @@
-import { fileURLToPath } from 'node:url';
+import { existsSync, realpathSync } from 'node:fs';
+import { sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { AstroIntegration } from 'astro';
 import { isAtlasError } from '../analysis/errors.ts';
+import { StagedDirectory } from '../analysis/io/output-dir.ts';
 import { parseDemo, prepareAnalyses, type DemoOptions, type PreparedAnalysis } from './analyses.ts';
 
 /**
@@ -8,6 +11,11 @@ import { parseDemo, prepareAnalyses, type DemoOptions, type PreparedAnalysis } f
  * sentence set (or finds it in `.cache/analysis/`), then hands the output folders to the
  * pages through the virtual module `virtual:qkv-atlas/analyses`. Pages read those folders
  * through src/analysis/report and never run the model themselves.
+ *
+ * `astro build` empties its output folder and writes pages in place, so a killed build used to
+ * leave a broken site. The integration points Astro at a staging folder beside the output
+ * folder and swaps it in when the build is done: the previous site stays whole until a
+ * complete new one replaces it, and the staging folder of a killed build is cleared by the next.
  */
 
 export interface QkvAtlasOptions {
@@ -29,6 +37,7 @@ const RESOLVED_ID = `\0${VIRTUAL_ID}`;
 
 export default function qkvAtlas(options: QkvAtlasOptions = {}): AstroIntegration {
   let site: SiteAnalyses = { analyses: [], demo: null };
+  let staged: StagedDirectory | null = null;
   return {
     name: 'qkv-atlas',
     hooks: {
@@ -54,6 +63,12 @@ export default function qkvAtlas(options: QkvAtlasOptions = {}): AstroIntegratio
           site = { analyses: prepared.map(({ name, dir }) => ({ name, dir })), demo };
           logger.info(`${prepared.length} set${prepared.length === 1 ? '' : 's'} ready: ${prepared.map((p) => p.name).join(', ')}; rendering pages`);
         }
+        if (command === 'build') {
+          // through a link: the folder it points to is replaced, the link stays
+          const outDir = fileURLToPath(config.outDir);
+          staged = await StagedDirectory.create(existsSync(outDir) ? realpathSync(outDir) : outDir, { option: 'outDir' });
+          updateConfig({ outDir: pathToFileURL(staged.staging + sep) });
+        }
         updateConfig({
           vite: {
             plugins: [{
@@ -64,8 +79,20 @@ export default function qkvAtlas(options: QkvAtlasOptions = {}): AstroIntegratio
           },
         });
       },
-      'astro:build:done': ({ pages, logger }) => {
-        logger.info(`${pages.length} pages written`);
+      // the last step of a build; this integration is the only one, so nothing writes after the swap
+      'astro:build:done': async ({ pages, logger }) => {
+        if (staged) {
+          try {
+            await staged.commit();
+          } catch (error) {
+            const code = (error as NodeJS.ErrnoException).code;
+            if (code !== 'EBUSY' && code !== 'EXDEV') throw error;
+            logger.warn(`${staged.target} cannot be replaced in one step (${code}: a mount point?): its contents are replaced instead`);
+            await staged.commitInPlace();
+          }
+          logger.info(`${pages.length} pages written to ${staged.target}`);
+          staged = null;
+        }
       },
     },
   };

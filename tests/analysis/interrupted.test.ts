@@ -36,8 +36,9 @@ describe('interrupted and simultaneous runs', () => {
     const parent = mkdtempSync(join(tmpdir(), 'qkv-atlas-out-'));
     const out = join(parent, 'result');
     const first = run(['analyze', '--set', set, '--model', model, '--out', out]);
-    // kill it once it has started writing its staging folder
-    for (let i = 0; i < 600 && !readdirSync(parent).some((f) => f.includes('staging')); i++) await sleep(20);
+    // kill it once it has started writing into its staging folder (made before the model loads)
+    const writing = () => readdirSync(parent).some((f) => f.includes('staging') && existsSync(join(parent, f, 'activations')));
+    for (let i = 0; i < 1500 && !writing(); i++) await sleep(20);
     first.child.kill('SIGKILL');
     const killed = await first.done;
     expect(killed.code, 'the first run finished before it could be interrupted').toBe(null);

@@ -1,7 +1,8 @@
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { link, open, rename, rm, unlink } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { AtlasError } from '../errors.ts';
+import { folderError, makeFolders } from './safe-output.ts';
 
 /**
  * Writes a file so that readers only ever see the old content or the whole new
@@ -11,8 +12,17 @@ import { AtlasError } from '../errors.ts';
  */
 export type FileContent = string | Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
 
-export async function writeFileAtomic(path: string, data: FileContent): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+interface AtomicOptions {
+  /** never replace an existing file: the write fails with an AtlasError instead (new-set) */
+  exclusive?: boolean;
+}
+
+export async function writeFileAtomic(path: string, data: FileContent, options: AtomicOptions = {}): Promise<void> {
+  try {
+    await makeFolders(dirname(path));
+  } catch (error) {
+    throw folderError(dirname(path), path, 'the output', error);
+  }
   const temporary = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   const chunks = typeof data === 'string' ? [Buffer.from(data, 'utf8')] : data instanceof Uint8Array ? [data] : data;
   let handle;
@@ -28,7 +38,8 @@ export async function writeFileAtomic(path: string, data: FileContent): Promise<
     await handle.sync();
     await handle.close();
     handle = undefined;
-    await rename(temporary, path);
+    if (options.exclusive) await placeExclusive(temporary, path);
+    else await rename(temporary, path);
   } catch (error) {
     await handle?.close().catch(() => {});
     await rm(temporary, { force: true }).catch(() => {});
@@ -36,7 +47,21 @@ export async function writeFileAtomic(path: string, data: FileContent): Promise<
   }
 }
 
+/** A hard link fails when the name exists, where a rename would replace it: no check-then-write race. */
+async function placeExclusive(temporary: string, path: string): Promise<void> {
+  try {
+    await link(temporary, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new AtlasError('The file already exists; it was left as it is.', path, 'choose another name, or edit the existing file.');
+    }
+    throw error;
+  }
+  await unlink(temporary);
+}
+
 function writeError(path: string, error: unknown): unknown {
+  if (error instanceof AtlasError) return error;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') {
     return new AtlasError('The disk is full: a file could not be written (nothing was changed).', path,

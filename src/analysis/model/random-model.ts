@@ -1,7 +1,9 @@
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../io/atomic.ts';
+import { StagedDirectory } from '../io/output-dir.ts';
+import { checkOutputFolder, examples, type FolderRule } from '../io/safe-output.ts';
 import { AtlasError } from '../errors.ts';
 
 /**
@@ -26,21 +28,57 @@ const EOS = 50256;
 /** GPT-2's tokenizer, shipped with the project as test data. */
 export const TOKENIZER_DIR = fileURLToPath(new URL('../../../tests/fixtures/gpt2-tokenizer/', import.meta.url));
 const TOKENIZER_FILES = ['vocab.json', 'merges.txt', 'tokenizer.json', 'tokenizer_config.json'];
+const CONFIG = 'config.json';
+const WEIGHTS = 'model.safetensors';
+/** every file make-model writes; a folder holding only these, with its config's mark, is its own */
+const MODEL_FILES = [CONFIG, WEIGHTS, ...TOKENIZER_FILES];
+/** the key in config.json that marks a model as written by make-model */
+const MARK = 'qkv_atlas_random';
 
 export interface RandomModelOptions {
   config?: RandomConfigName;
   seed?: number;
+  /** the folder is the tool's own cache (the demo model): an earlier, unfinished model there
+   * may be replaced even where it has no config.json yet */
+  ownCache?: boolean;
 }
 
+/**
+ * Writes the model into a staging folder and moves it into place when complete, so an
+ * interrupted run never leaves a half-written model that a later run would take as whole.
+ * `outDir` follows the output rule (src/analysis/io/safe-output.ts): new, empty, or a
+ * model that make-model wrote.
+ */
 export async function writeRandomModel(outDir: string, options: RandomModelOptions = {}): Promise<void> {
   const name = options.config ?? 'tiny';
+  const plan = randomModelPlan(name, options.seed ?? 0);
+  const rule: FolderRule = { option: '--out', writes: 'a model', recognise: (dir) => whyNotARandomModel(dir, options.ownCache ?? false) };
+  const { path: real } = await checkOutputFolder(outDir, rule);
+  const output = await StagedDirectory.create(real, { beforeReplace: async () => { await checkOutputFolder(outDir, rule); } });
+  try {
+    await writeModelFiles(output.staging, plan);
+    await output.commit();
+  } catch (error) {
+    await output.abandon();
+    throw error;
+  }
+}
+
+interface Plan {
+  config: Record<string, unknown>;
+  tensors: [string, number[], 'weight' | 'norm' | 'bias'][];
+  headerText: string;
+  /** the size of model.safetensors */
+  bytes: number;
+  seed: number;
+}
+
+function randomModelPlan(name: RandomConfigName, seed: number): Plan {
   const shape = RANDOM_CONFIGS[name];
   if (!shape) {
     throw new AtlasError(`Unknown random model configuration "${name}".`, '--config', `choose one of ${Object.keys(RANDOM_CONFIGS).join(', ')}.`);
   }
-  const seed = options.seed ?? 0;
   const { n_embd: d, n_layer, n_head, n_positions } = shape;
-  await mkdir(outDir, { recursive: true });
 
   const config = {
     architectures: ['GPT2LMHeadModel'],
@@ -51,7 +89,7 @@ export async function writeRandomModel(outDir: string, options: RandomModelOptio
     layer_norm_epsilon: 1e-5,
     bos_token_id: EOS,
     eos_token_id: EOS,
-    qkv_atlas_random: { config: name, seed },
+    [MARK]: { config: name, seed },
   };
 
   // (name, shape, kind) in GPT2Model's order; kind picks the initialisation
@@ -81,9 +119,12 @@ export async function writeRandomModel(outDir: string, options: RandomModelOptio
   }
   let headerText = JSON.stringify(header);
   headerText = headerText.padEnd(Math.ceil(headerText.length / 8) * 8, ' '); // data 8-byte aligned, as safetensors writes it
+  return { config, tensors, headerText, bytes: 8 + headerText.length + offset, seed };
+}
+
+async function writeModelFiles(outDir: string, { config, tensors, headerText, seed }: Plan): Promise<void> {
   const prefix = Buffer.alloc(8);
   prefix.writeBigUInt64LE(BigInt(headerText.length));
-
   const normal = gaussian(seed);
   function* content(): Generator<Uint8Array> {
     yield prefix;
@@ -95,9 +136,44 @@ export async function writeRandomModel(outDir: string, options: RandomModelOptio
       yield new Uint8Array(values.buffer);
     }
   }
-  await writeFileAtomic(join(outDir, 'model.safetensors'), content());
-  await writeFileAtomic(join(outDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+  await writeFileAtomic(join(outDir, WEIGHTS), content());
+  await writeFileAtomic(join(outDir, CONFIG), JSON.stringify(config, null, 2) + '\n');
   for (const file of TOKENIZER_FILES) await copyFile(join(TOKENIZER_DIR, file), join(outDir, file));
+}
+
+/** null when `dir` holds only files that make-model writes, with its config's mark; otherwise why not. */
+async function whyNotARandomModel(dir: string, ownCache: boolean): Promise<string | null> {
+  const entries = (await readdir(dir)).sort();
+  const foreign = entries.filter((entry) => !MODEL_FILES.includes(entry));
+  if (foreign.length > 0) return `it holds ${examples(foreign)}, which make-model does not write`;
+  try {
+    const config = JSON.parse(await readFile(join(dir, CONFIG), 'utf8'));
+    if (typeof config?.[MARK] === 'object' && config[MARK] !== null) return null;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && ownCache) return null;
+  }
+  return `its ${CONFIG} is not one that make-model wrote (no "${MARK}")`;
+}
+
+/**
+ * Whether `dir` holds the whole random model of this configuration and seed: every file, the
+ * weights at their full size, the tokenizer files as shipped. An older version wrote the
+ * model in place, so an interrupted demo build could leave the weights and config without
+ * the tokenizer, which every later build then took for a complete model.
+ */
+export async function isCompleteRandomModel(dir: string, name: RandomConfigName, seed: number): Promise<boolean> {
+  try {
+    const plan = randomModelPlan(name, seed);
+    const config = JSON.parse(await readFile(join(dir, CONFIG), 'utf8'));
+    if (JSON.stringify(config) !== JSON.stringify(plan.config)) return false;
+    if ((await stat(join(dir, WEIGHTS))).size !== plan.bytes) return false;
+    for (const file of TOKENIZER_FILES) {
+      if ((await stat(join(dir, file))).size !== (await stat(join(TOKENIZER_DIR, file))).size) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Standard normal numbers from a seeded mulberry32 stream (Box–Muller, both values used). */

@@ -201,7 +201,7 @@ async function presentIn(dir: string): Promise<(name: string) => boolean> {
   return (name) => found.has(name);
 }
 
-function expandHome(path: string): string {
+export function expandHome(path: string): string {
   return path === '~' || path.startsWith('~/') || path.startsWith('~\\') ? join(homedir(), path.slice(1)) : path;
 }
 
