@@ -5,6 +5,7 @@ import { analyze, versions } from '../analysis/analyze.ts';
 import { isCompleteRandomModel, writeRandomModel, RANDOM_CONFIGS, type RandomConfigName } from '../analysis/model/random-model.ts';
 import { resolveModel } from '../analysis/model/resolve.ts';
 import { loadSetFile } from '../analysis/sentences/set-file.ts';
+import { refuseReservedName } from '../analysis/sentences/reserved.ts';
 import { AtlasError } from '../analysis/errors.ts';
 import { withLock } from '../analysis/io/lock.ts';
 import { CACHE_MARK } from '../analysis/analysis-folder.ts';
@@ -47,8 +48,6 @@ export interface PreparedAnalysis {
   cached: boolean;
 }
 
-/** Top-level URL segments of the site's own pages, which no set may take. */
-export const RESERVED_NAMES = ['compare', 'methods'] as const;
 
 const ANALYSIS_DIR = fileURLToPath(new URL('../analysis/', import.meta.url));
 const KEEP_PER_SET = 2;
@@ -108,10 +107,7 @@ interface Context {
 
 async function prepareOne(setFile: string, { root, logger, codeVersion, demoModel, names, cacheDir }: Context): Promise<PreparedAnalysis> {
   const { set } = loadSetFile(setFile);
-  if ((RESERVED_NAMES as readonly string[]).includes(set.name)) {
-    throw new AtlasError(`A sentence set is named "${set.name}", which the site uses for its own pages (/${set.name}/).`, setFile,
-      `rename the file (the file name is the URL); ${RESERVED_NAMES.join(', ')} are taken.`);
-  }
+  refuseReservedName(set.name, setFile);
   const earlier = names.get(set.name);
   if (earlier) {
     throw new AtlasError(`Two sentence sets are named "${set.name}": their pages would collide.`, `${earlier} and ${setFile}`,
