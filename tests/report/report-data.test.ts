@@ -164,7 +164,7 @@ describe('downloads and images', () => {
   });
 
   it('renders every image of a layer as a PNG', () => {
-    for (const name of layerImageNames()) {
+    for (const name of layerImageNames(analysis, 0)) {
       const png = renderLayerImage(analysis, 0, name);
       expect([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG');
     }
