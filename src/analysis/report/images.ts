@@ -27,7 +27,8 @@ export interface Frame {
 
 export const FRAMES = {
   tokenAverage: { width: 600, height: 170 },
-  qqSequence: { width: 600, height: 200 },
+  // two side by side (cosine, correlation) fit the page's 72rem
+  qqSequence: { width: 480, height: 200 },
 } as const satisfies Record<string, Frame>;
 
 export interface RasterView {

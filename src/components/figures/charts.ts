@@ -257,8 +257,8 @@ export function heatmapChart(cells: HeadCell[], options: HeatmapOptions): string
     width: side + 40,
     height: side + 36,
     marginLeft: 32, marginRight: 8, marginTop: 4, marginBottom: 32,
-    x: { domain: [-0.5, options.nHead - 0.5], ticks, label: options.columnLabel, labelAnchor: 'center', labelArrow: 'none', tickSize: 0 },
-    y: { domain: [options.nHead - 0.5, -0.5], ticks, label: options.rowLabel, labelAnchor: 'center', labelArrow: 'none', tickSize: 0 },
+    x: { domain: [-0.5, options.nHead - 0.5], ticks, tickFormat: 'd', label: options.columnLabel, labelAnchor: 'center', labelArrow: 'none', tickSize: 0 },
+    y: { domain: [options.nHead - 0.5, -0.5], ticks, tickFormat: 'd', label: options.rowLabel, labelAnchor: 'center', labelArrow: 'none', tickSize: 0 },
     marks: [frameImage(heatmapDataUri(cells, options.nHead, options.domain), 'matrix'), Plot.frame({ strokeOpacity: 0.3 })],
   });
 }
