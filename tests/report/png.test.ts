@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { crc32, encodeIndexedPng, encodeRgbaPng } from '../../src/analysis/report/png.ts';
-import { chunks, decode } from '../helpers/png-decode.ts';
+import { decode } from '../helpers/png-decode.ts';
 import { similarityImage, scatterImage, SIMILARITY_LEVELS } from '../../src/analysis/report/raster.ts';
 
 describe('PNG encoder', () => {
