@@ -35,6 +35,14 @@ export const CONDITION_STYLES: Record<Condition, SeriesStyle> = {
   shuffledPerNeuron: { key: 'shuffledPerNeuron', label: CONDITION_LABELS.shuffledPerNeuron, colour: 'var(--c-baseline)', dash: 'dotted' },
 };
 
+/**
+ * The six pair types of the matrix-mask figure, six distinct Okabe–Ito colours: the histograms
+ * reuse QQ's colour for QK and so on (they never share a panel), the mask shows all six at once.
+ */
+export const MASK_COLOURS: Record<PairType, string> = {
+  QQ: '#0072b2', KK: '#d55e00', VV: '#009e73', QK: '#cc79a7', QV: '#e69f00', KV: '#56b4e9',
+};
+
 /** Q, K, V (the blocks of c_attn's output), for the token-average figure. */
 export const BLOCK_COLOURS_RGB: Record<'Q' | 'K' | 'V', [number, number, number]> = {
   Q: [0, 114, 178], // Okabe–Ito blue
