@@ -29,7 +29,8 @@ import { completeScan, type Distribution } from '../src/analysis/stats/exact.ts'
 import { forEachPanel, gramMargin, PANEL_ROWS } from '../src/analysis/stats/gram.ts';
 import { exactMoments } from '../src/analysis/stats/moments.ts';
 import { pairCount } from '../src/analysis/stats/pair-mask.ts';
-import { previewBlock } from '../src/analysis/stats/preview.ts';
+import { previewStride } from '../src/analysis/stats/preview.ts';
+import { QQ_SEQUENCE_LENGTH } from '../src/analysis/stats/matrix.ts';
 import { scanSimilarities } from '../src/analysis/stats/scan.ts';
 import { summarise } from '../src/analysis/stats/summary.ts';
 import { transpose } from '../src/analysis/stats/transpose.ts';
@@ -74,7 +75,7 @@ export async function runPartsBench(rounds = 30): Promise<PartRow[]> {
     scanStep,
     ['exact moments (float64)', 4, () => exactMoments(x, cols)],
     ['flagged values and report bins (completeScan)', 4, () => completeScan(scan)],
-    ['per-head tables and previews', 2, () => similarityDetail(x, cols, scan, nHead, previewBlock(m))],
+    ['per-head tables, previews and the QQ block', 2, () => similarityDetail(cols, scan, nHead, previewStride(m), QQ_SEQUENCE_LENGTH)],
     ['summaries: quantiles, densities (one condition, 6 pairs)', 8, () => summaries()],
     ['summaries: KS and Wasserstein (5 comparisons × 6 pairs)', 2, () => distanceTable((): Distribution[] => dists[0], made)],
   ];

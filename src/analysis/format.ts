@@ -90,6 +90,24 @@ export interface MetricStats {
   heads: { target: Pairs<number[][]>; nontarget: Pairs<number[][]> };
   /** neurons (column indices into Q | K | V) whose norm is 0 in this metric */
   zeroNorm: { target: number[]; nontarget: number[] };
+  /** how much of the variance of |x| over the QQ values the row (first neuron), the head
+   * pair and the row with the second neuron's head explain (docs/stats-format.md) */
+  qqVariance: { target: QQVariance; nontarget: QQVariance };
+}
+
+/** R² of a value predicted by the mean of its group, and R² adjusted for the number of groups. */
+export interface VarianceShare {
+  groups: number;
+  r2: number;
+  adjustedR2: number;
+}
+
+export interface QQVariance {
+  /** defined QQ values */
+  n: number;
+  rows: VarianceShare;
+  headPairs: VarianceShare;
+  rowsByHead: VarianceShare;
 }
 
 export interface LayerStats {
@@ -100,9 +118,14 @@ export interface LayerStats {
   correlation: MetricStats;
   /** mean activation of each neuron over sentences (3·d values, Q | K | V) */
   tokenAverage: { target: number[]; nontarget: number[] };
-  /** the first 20,000 QQ cosine similarities of the target in the lecture's order
+  /** the first 20,000 defined QQ cosine similarities of the target in the lecture's order
    * (row-major over the upper triangle of the Q block) */
   qqSequence: number[];
+  /** the same for correlations (what the lecture's notebook, run top to bottom, plots) */
+  qqSequenceCorrelation: number[];
+  /** distinct activation vectors (rows bit for bit equal count once) per condition: at
+   * layer 0 the target's rows differ only by position */
+  distinctRows: { target: number; nontarget: number };
   examples: {
     sentences: [number, number];
     neurons: [number, number];

@@ -238,7 +238,12 @@ describe('the demo site', () => {
       expect(await page.title(), path).toContain(title);
       expect(await page.locator('meta[property="og:title"]').getAttribute('content'), path).toContain(title);
       expect(await page.locator('head title').count(), path).toBe(1);
-      expect(await page.locator('main script, main img, main b, main iframe, svg script, svg foreignObject').count(), path).toBe(0);
+      // the only images are the pair page's matrix blocks, PNG files of the site itself
+      expect(await page.locator('main script, main img:not(.similarity-block), main b, main iframe, svg script, svg foreignObject').count(), path).toBe(0);
+      for (const src of await page.locator('main img.similarity-block').evaluateAll((imgs) => imgs.map((img) => img.getAttribute('src') ?? ''))) {
+        expect(src.startsWith(`${BASE}escape/layer-`), path).toBe(true);
+        expect(src, path).toMatch(/\/layer-\d+\/similarity-(cosine|correlation)-(target|nontarget)-(qq|kk|vv|qk|qv|kv)\.png$/);
+      }
     }
     // on the comparison page: the heading, the facts and every figure's text alternative (SVG)
     await page.goto(url('compare/escape/her/'));

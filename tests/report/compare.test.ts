@@ -165,7 +165,8 @@ describe('comparison narrative', () => {
   it('lists the layers per word for one pair type', () => {
     const qq = cells.filter((c) => c.pair === 'QQ');
     const said = pairComparisonNarrative('QQ', 'cosine', labels, qq).join(' ');
-    expect(said).toContain('The target\'s QQ cosine similarities in \u201cher\u201d are wider than in \u201chim\u201d at layers 0 and 3.');
+    // wider at both common layers (0 and 3): said as such, not as a list of all of them
+    expect(said).toContain('The target\'s QQ cosine similarities in \u201cher\u201d are wider than in \u201chim\u201d at every common layer.');
     expect(said).toMatch(/Their distance is largest at layer (0|3)/);
     const kk = pairComparisonNarrative('KK', 'cosine', labels, cells.filter((c) => c.pair === 'KK')).join(' ');
     expect(kk).toContain('are narrower than in \u201chim\u201d at layer 0 and about as wide at layer 3.');

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { SAME_SPREAD, compareSpread, layerNarrative, pairNarrative, trendSentence } from '../../src/analysis/report/narrative.ts';
+import { SAME_SPREAD, compareSpread, distinctRowsSentences, distinctRowsTrendSentence, layerNarrative, pairComparisonNarrative, pairNarrative, trendSentence } from '../../src/analysis/report/narrative.ts';
+import { formatRatio } from '../../src/analysis/report/labels.ts';
 import { layerStats, metricStats, summary } from './synthetic.ts';
 
 describe('compareSpread', () => {
   it('says "wider" only beyond the band of "about the same"', () => {
     expect(compareSpread(0.2, 0.1)?.word).toBe('wider');
-    expect(compareSpread(0.1 * (1 + SAME_SPREAD) + 1e-6, 0.1)?.word).toBe('wider');
+    expect(compareSpread(0.1 * (1 + SAME_SPREAD) + 0.0006, 0.1)?.word).toBe('wider');
     expect(compareSpread(0.1 * (1 + SAME_SPREAD) - 1e-6, 0.1)?.word).toBe('about the same');
     expect(compareSpread(0.105, 0.1)?.word).toBe('about the same');
     expect(compareSpread(0.1, 0.1)?.word).toBe('about the same');
@@ -14,7 +15,18 @@ describe('compareSpread', () => {
   it('is symmetric: narrower is wider seen from the other side', () => {
     expect(compareSpread(0.1, 0.2)?.word).toBe('narrower');
     expect(compareSpread(0.1, 0.105)?.word).toBe('about the same');
-    expect(compareSpread(0.1 / (1 + SAME_SPREAD) - 1e-6, 0.1)?.word).toBe('narrower');
+    expect(compareSpread(0.0904, 0.1)?.word).toBe('narrower');
+  });
+
+  it('decides on the ratio as displayed: 1.10× is never "wider", 0.91× never "narrower"', () => {
+    // 1.104 is beyond 1 + 10 %, but reads 1.10×
+    const barely = compareSpread(0.1104, 0.1)!;
+    expect(formatRatio(barely.ratio)).toBe('1.10×');
+    expect(barely.word).toBe('about the same');
+    expect(compareSpread(0.1106, 0.1)!.word).toBe('wider'); // 1.11×
+    const low = compareSpread(0.0906, 0.1)!; // 0.906 < 1/1.1, but reads 0.91×
+    expect(formatRatio(low.ratio)).toBe('0.91×');
+    expect(low.word).toBe('about the same');
   });
 
   it('says nothing about undefined spreads', () => {
@@ -44,7 +56,7 @@ describe('pairNarrative', () => {
 
   it('says "about as wide" inside the threshold, never "wider"', () => {
     const stats = metricStats({ target: { QQ: 0.104 }, nontarget: { QQ: 0.1 }, shuffled: 0.1, shuffledPerNeuron: 0.1 });
-    const said = text(pairNarrative({ pair: 'QQ', metric: 'cosine', layer: 0, stats }));
+    const said = text(pairNarrative({ pair: 'QQ', metric: 'cosine', layer: 5, stats }));
     expect(said).not.toContain('wider');
     expect(said).toContain('about as wide as chance');
     expect(said).toContain('is about as wide (ratio 1.04×)');
@@ -108,7 +120,50 @@ describe('trendSentence', () => {
       { layer: 1, target: 0.3, nontarget: 0.1 },
       { layer: 2, target: 0.2, nontarget: 0.1 },
     ]);
-    expect(sentence).toBe("QQ (cosine similarity): the target's SD peaks at layer 1 (0.300); it is wider than at the comparison token in 2 of 3 layers.");
-    expect(trendSentence('QQ', 'cosine', [{ layer: 0, target: 0.1, nontarget: 0.1 }])).toBeNull();
+    // layer 0 is left out of the peak and the count, even where it is widest
+    expect(sentence).toBe("QQ (cosine similarity): after layer 0, the target's SD peaks at layer 1 (0.300); it is wider than at the comparison token in all 2 layers after layer 0.");
+    expect(trendSentence('QQ', 'cosine', [{ layer: 0, target: 0.9, nontarget: 0.1 }, { layer: 1, target: 0.1, nontarget: 0.1 }, { layer: 2, target: 0.3, nontarget: 0.1 }]))
+      .toBe("QQ (cosine similarity): after layer 0, the target's SD peaks at layer 2 (0.300); it is wider than at the comparison token in 1 of the 2 layers after layer 0.");
+    expect(trendSentence('QQ', 'cosine', [{ layer: 3, target: 0.1, nontarget: 0.1 }, { layer: 5, target: 0.3, nontarget: 0.1 }]))
+      .toBe("QQ (cosine similarity): the target's SD peaks at layer 5 (0.300); it is wider than at the comparison token in 1 of the 2 layers.");
+    expect(trendSentence('QQ', 'cosine', [{ layer: 0, target: 0.1, nontarget: 0.1 }, { layer: 1, target: 0.1, nontarget: 0.1 }])).toBeNull();
+  });
+});
+
+describe('layer 0 and distinct vectors', () => {
+  it('does not rank target against comparison token at layer 0', () => {
+    const spreads = { target: { QQ: 0.3, KK: 0.3, VV: 0.3, QK: 0.3, QV: 0.3, KV: 0.3 }, nontarget: { QQ: 0.1, KK: 0.1, VV: 0.1, QK: 0.1, QV: 0.1, KV: 0.1 } };
+    const at0 = layerNarrative(layerStats(0, { cosine: spreads }), 'cosine').join(' ');
+    expect(at0).not.toContain('wider at the target;');
+    expect(at0).toContain('not ranked');
+    expect(layerNarrative(layerStats(1, { cosine: spreads }), 'cosine').join(' ')).toContain('are wider at the target');
+    const pair0 = pairNarrative({ pair: 'QQ', metric: 'cosine', layer: 0, stats: layerStats(0, { cosine: spreads }).cosine }).join(' ');
+    expect(pair0).not.toMatch(/distribution is (wider|narrower)/);
+    expect(pair0).toContain('differ only by position');
+  });
+
+  it('states the counts of distinct vectors, and why at layer 0', () => {
+    const stats = layerStats(0);
+    stats.distinctRows = { target: 4, nontarget: 51 };
+    const said = distinctRowsSentences(stats, 54).join(' ');
+    expect(said).toContain('the 54 sentences give 4 distinct target vectors and 51 distinct comparison-token vectors');
+    expect(said).toContain('differ only by the position');
+    const later = layerStats(6);
+    later.distinctRows = { target: 54, nontarget: 54 };
+    expect(distinctRowsSentences(later, 54)).toEqual([]);
+    later.distinctRows = { target: 53, nontarget: 53 };
+    expect(distinctRowsSentences(later, 54).join(' ')).toContain('53 distinct target vectors');
+    expect(distinctRowsTrendSentence([{ layer: 0, target: 4, nontarget: 51 }, { layer: 1, target: 53, nontarget: 53 }, { layer: 2, target: 53, nontarget: 53 }], 54))
+      .toContain('At every other layer they give 53 distinct target and 53 distinct comparison-token vectors');
+    expect(distinctRowsTrendSentence([{ layer: 3, target: 9, nontarget: 9 }], 9)).toBeNull();
+  });
+});
+
+describe('pairComparisonNarrative', () => {
+  it('says "at every common layer" when a word holds at all of them', () => {
+    const cells = [0, 1, 2].map((layer) => ({ layer, pair: 'QQ' as const, ks: 0.1, wasserstein: 0.05, sdA: 0.3, sdB: 0.1, spread: compareSpread(0.3, 0.1) }));
+    const said = pairComparisonNarrative('QQ', 'cosine', { a: 'a', b: 'b' }, cells as never).join(' ');
+    expect(said).toContain('wider than in \u201cb\u201d at every common layer');
+    expect(said).not.toContain('layers 0, 1 and 2');
   });
 });

@@ -123,7 +123,9 @@ describe('page data', () => {
     expect(cell).toMatchObject({ pair: 'QQ', href: 'synthetic/layer-5/qq/', versusNontarget: 'wider' });
     expect(cell.sd).toBeCloseTo(0.6);
     expect(cell.ratioToShuffled).toBeCloseTo(6);
-    expect(table[0].cells[0].versusNontarget).toBe('narrower');
+    // layer 0's target vectors differ only by position: never ranked against the comparison token
+    expect(table[0].cells[0].versusNontarget).toBeNull();
+    expect(table[1].cells.every((c) => c.versusNontarget !== null)).toBe(true);
   });
 
   it('links neighbouring layers even when layers skip', () => {
@@ -142,6 +144,10 @@ describe('page data', () => {
 
   it('formats numbers for reading', () => {
     expect(formatNumber(-0.12345)).toBe('\u22120.123');
+    // a value that rounds to zero has no sign
+    expect(formatNumber(-0.0004)).toBe('0.000');
+    expect(formatNumber(-0)).toBe('0.000');
+    expect(formatNumber(-0.04, 1)).toBe('0.0');
     expect(formatNumber(NaN)).toBe('—');
     expect(showToken(' her')).toBe('\u2423her');
   });
@@ -183,7 +189,7 @@ describe('downloads and images', () => {
   });
 
   it('renders every image of a layer as a PNG', () => {
-    for (const name of layerImageNames()) {
+    for (const name of layerImageNames(analysis, 0)) {
       const png = renderLayerImage(analysis, 0, name);
       expect([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG');
     }

@@ -63,8 +63,12 @@ export function metricStats(spreads: Spreads = {}, nHead = 2): MetricStats {
     },
     heads: { target: pairs(() => head(0.3)), nontarget: pairs(() => head(0.2)) },
     zeroNorm: { target: [], nontarget: [] },
+    qqVariance: { target: variance, nontarget: variance },
   };
 }
+
+const share = (r2: number, groups: number) => ({ groups, r2, adjustedR2: r2 - 0.001 });
+const variance = { n: 28, rows: share(0.6, 7), headPairs: share(0.1, 3), rowsByHead: share(0.65, 14) };
 
 export function layerStats(layer: number, options: { nEmbd?: number; nHead?: number; nSentences?: number; cosine?: Spreads; correlation?: Spreads } = {}): LayerStats {
   const d = options.nEmbd ?? 8;
@@ -78,6 +82,8 @@ export function layerStats(layer: number, options: { nEmbd?: number; nHead?: num
     correlation: metricStats(options.correlation, nHead),
     tokenAverage: { target: wave(0), nontarget: wave(1) },
     qqSequence: Array.from({ length: (d * (d - 1)) / 2 }, (_, i) => Math.cos(i)),
+    qqSequenceCorrelation: Array.from({ length: (d * (d - 1)) / 2 }, (_, i) => Math.sin(i)),
+    distinctRows: { target: n, nontarget: n },
     examples: {
       sentences: [0, Math.min(1, n - 1)],
       neurons: [0, 1],

@@ -41,7 +41,17 @@ describe('neurons that do not vary', () => {
     expect(stats.warnings.some((w) => w.includes('target, correlation: 2 neurons'))).toBe(true);
     const json = JSON.stringify(stats);
     expect(json).not.toMatch(/NaN|null|Infinity/);
-    for (const metric of ['cosine', 'correlation'] as const) expect(previews[metric].target.every(Number.isFinite)).toBe(true);
+    // the preview samples every neuron here (stride 1): undefined entries are NaN, the rest defined
+    const undefinedNeurons = { cosine: [2], correlation: [2, d + 5] } as const;
+    for (const metric of ['cosine', 'correlation'] as const) {
+      const p = previews[metric];
+      expect(p.stride).toBe(1);
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j < m; j++) {
+          const bad = (undefinedNeurons[metric] as readonly number[]).some((k) => k === i || k === j);
+          expect(Number.isNaN(p.target[i * m + j]), `${metric} ${i},${j}`).toBe(bad);
+        }
+    }
   });
 });
 

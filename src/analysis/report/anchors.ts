@@ -28,6 +28,8 @@ export const anchors = {
     exampleK: 'example-sentences-k',
     exampleNeurons: 'example-neurons',
     similarityMatrix: (metric: Metric) => `similarity-matrix-${metric}`,
+    similarityHistogram: (metric: Metric) => `similarity-histogram-${metric}`,
+    masks: 'masks',
     histogram: (group: Group, side: Side, metric: Metric) => `histogram-${group}-${side}-${metric}`,
     tokenAverage: 'token-average',
     qqSequence: 'qq-sequence',
@@ -37,6 +39,7 @@ export const anchors = {
   // one pair at one layer: /{set}/layer-{L}/{pair}/
   pair: {
     histogram: (metric: Metric) => `histogram-${metric}`,
+    similarityBlock: (metric: Metric) => `similarity-matrix-${metric}`,
     statistics: 'statistics',
     comparisons: 'comparisons',
     headMatrix: (metric: Metric) => `head-matrix-${metric}`,
@@ -77,13 +80,13 @@ export function allAnchors(): Record<'home' | 'overview' | 'layer' | 'pair' | 'c
     overview: [anchors.overview.computed, anchors.overview.sentences, ...METRICS.map(anchors.overview.trends), anchors.overview.layerPairTable, anchors.overview.compare],
     layer: [
       anchors.layer.exampleQ, anchors.layer.exampleK, anchors.layer.exampleNeurons,
-      ...METRICS.map(anchors.layer.similarityMatrix),
+      ...METRICS.map(anchors.layer.similarityMatrix), ...METRICS.map(anchors.layer.similarityHistogram), anchors.layer.masks,
       ...METRICS.flatMap((metric) => sides.flatMap((side) => groups.map((group) => anchors.layer.histogram(group, side, metric)))),
       anchors.layer.tokenAverage, anchors.layer.qqSequence,
       ...METRICS.map(anchors.layer.headMatrices), anchors.layer.statistics,
     ],
     pair: [
-      ...METRICS.map(anchors.pair.histogram), anchors.pair.statistics, anchors.pair.comparisons,
+      ...METRICS.map(anchors.pair.histogram), ...METRICS.map(anchors.pair.similarityBlock), anchors.pair.statistics, anchors.pair.comparisons,
       ...METRICS.map(anchors.pair.headMatrix), ...METRICS.map(anchors.pair.acrossLayers),
     ],
     compare: [

@@ -118,7 +118,7 @@ export function downloads(analysis: Analysis): Download[] {
     for (const metric of METRICS) {
       for (const side of ['target', 'nontarget'] as const) {
         const name = `layer-${layer}-similarity-${metric}-${side}.npy`;
-        files.push({ file: name, kind: 'npy', layer, description: `block-averaged ${metric} similarity matrix (${side === 'target' ? 'target' : 'comparison'} token)`, bytes: () => analysis.file('stats', name) });
+        files.push({ file: name, kind: 'npy', layer, description: `${metric} similarity matrix, every s-th neuron, exact entries (${side === 'target' ? 'target' : 'comparison'} token)`, bytes: () => analysis.file('stats', name) });
       }
     }
   }

@@ -35,6 +35,14 @@ export const CONDITION_STYLES: Record<Condition, SeriesStyle> = {
   shuffledPerNeuron: { key: 'shuffledPerNeuron', label: CONDITION_LABELS.shuffledPerNeuron, colour: 'var(--c-baseline)', dash: 'dotted' },
 };
 
+/**
+ * The six pair types of the matrix-mask figure, six distinct Okabe–Ito colours: the histograms
+ * reuse QQ's colour for QK and so on (they never share a panel), the mask shows all six at once.
+ */
+export const MASK_COLOURS: Record<PairType, string> = {
+  QQ: '#0072b2', KK: '#d55e00', VV: '#009e73', QK: '#cc79a7', QV: '#e69f00', KV: '#56b4e9',
+};
+
 /** Q, K, V (the blocks of c_attn's output), for the token-average figure. */
 export const BLOCK_COLOURS_RGB: Record<'Q' | 'K' | 'V', [number, number, number]> = {
   Q: [0, 114, 178], // Okabe–Ito blue
@@ -197,4 +205,78 @@ export function extent(values: ArrayLike<number>, pad = 0.05): [number, number] 
 export function round(value: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
+}
+
+/**
+ * The similarity the example-neurons scatter illustrates: cosine and correlation of the two
+ * neurons over the sentences (float64, as numpy), i.e. one entry of each matrix.
+ */
+export function exampleNeuronSimilarity(stats: LayerStats): { cosine: number; correlation: number } {
+  const [a, b] = stats.examples.neuronValues;
+  const n = a.length;
+  const mean = (v: readonly number[]) => v.reduce((s, x) => s + x, 0) / n;
+  const [ma, mb] = [mean(a), mean(b)];
+  let [ab, aa, bb, cab, caa, cbb] = [0, 0, 0, 0, 0, 0];
+  for (let s = 0; s < n; s++) {
+    ab += a[s] * b[s];
+    aa += a[s] * a[s];
+    bb += b[s] * b[s];
+    cab += (a[s] - ma) * (b[s] - mb);
+    caa += (a[s] - ma) ** 2;
+    cbb += (b[s] - mb) ** 2;
+  }
+  return {
+    cosine: aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : NaN,
+    correlation: caa > 0 && cbb > 0 ? cab / Math.sqrt(caa * cbb) : NaN,
+  };
+}
+
+/**
+ * The lecture's `hist(cossim[triu], bins=100)`: every similarity of the upper triangle (all
+ * six pair types pooled, weighted by their counts), at the target and the comparison token,
+ * with the shuffled baseline pooled the same way.
+ */
+export function pooledHistogram(stats: LayerStats, metric: Metric): HistogramData {
+  const m = stats[metric];
+  const points: CurvePoint[] = [];
+  const styles: SeriesStyle[] = [];
+  const summaries: HistogramData['summaries'] = [];
+  for (const condition of ['target', 'nontarget', 'shuffled'] as const) {
+    const all = PAIR_TYPES.map((pair) => m[condition][pair]);
+    points.push(...curve(stats.edges, pooledDensity(all), condition));
+    styles.push({ ...CONDITION_STYLES[condition], label: `${CONDITION_LABELS[condition]}${condition === 'shuffled' ? ' (all pairs pooled)' : ''}` });
+    summaries.push({ label: CONDITION_LABELS[condition], summary: pooledSummary(all) });
+  }
+  return { points, styles, summaries };
+}
+
+/**
+ * Where each row of the QQ upper triangle starts in the QQ sequence (the lecture's order:
+ * row i holds neuron i with neurons i+1 … d−1), for rows that start within it. Undefined
+ * neurons (zeroNorm) have no values, as in the sequence.
+ */
+export function qqRowStarts(stats: LayerStats, metric: Metric, nEmbd: number): number[] {
+  const length = (metric === 'cosine' ? stats.qqSequence : stats.qqSequenceCorrelation).length;
+  const undefinedQ = new Set(stats[metric].zeroNorm.target.filter((c) => c < nEmbd));
+  const definedAfter = (i: number) => {
+    let count = 0;
+    for (let j = i + 1; j < nEmbd; j++) if (!undefinedQ.has(j)) count++;
+    return count;
+  };
+  const starts: number[] = [];
+  let position = 0;
+  for (let i = 0; i < nEmbd && position < length; i++) {
+    if (undefinedQ.has(i)) continue;
+    starts.push(position);
+    position += definedAfter(i);
+  }
+  return starts;
+}
+
+/** The colour domain of per-head tables: the range of the values shown (mean |x| is never negative). */
+export function headDomain(tables: readonly (readonly (readonly number[])[])[]): [number, number] {
+  const values = tables.flat(2).filter(Number.isFinite);
+  if (values.length === 0) return [0, 1];
+  const [lo, hi] = [Math.min(...values), Math.max(...values)];
+  return lo === hi ? [Math.max(0, lo - 0.01), hi + 0.01] : [lo, hi];
 }

@@ -1,6 +1,12 @@
-import { METRICS, type Metric } from '../format.ts';
+import { METRICS, PAIR_TYPES, type Metric, type PairType } from '../format.ts';
+import { decodeNpy } from '../io/npy.ts';
+import { columnStats } from '../stats/columns.ts';
+import { previewStride } from '../stats/preview.ts';
+import { METRIC_CORR, METRIC_COS } from '../stats/scan.ts';
+import { similarityBlock, unitColumns } from '../stats/units.ts';
 import type { Side } from './anchors.ts';
 import { BLOCK_COLOURS_RGB, extent } from './figures.ts';
+import { pairSlug } from './labels.ts';
 import type { Analysis } from './load.ts';
 import { encodeIndexedPng } from './png.ts';
 import { scatterImage, similarityImage } from './raster.ts';
@@ -21,7 +27,8 @@ export interface Frame {
 
 export const FRAMES = {
   tokenAverage: { width: 600, height: 170 },
-  qqSequence: { width: 600, height: 200 },
+  // two side by side (cosine, correlation) fit the page's 72rem
+  qqSequence: { width: 480, height: 200 },
 } as const satisfies Record<string, Frame>;
 
 export interface RasterView {
@@ -38,6 +45,53 @@ export function similarityImageName(metric: Metric, side: Side): string {
   return `similarity-${metric}-${side}`;
 }
 
+/** A pair's block of the matrix at full resolution (its pair page shows it). */
+export function pairBlockImageName(metric: Metric, side: Side, pair: PairType): string {
+  return `similarity-${metric}-${side}-${pairSlug(pair)}`;
+}
+
+/** Which neurons the layer page's matrix image samples: every `stride`-th, `side` of them. */
+export function similaritySampling(analysis: Analysis, layer: number, metric: Metric = 'cosine'): { stride: number; side: number } {
+  const side = analysis.similarity(layer, metric, 'target').shape[0];
+  return { side, stride: previewStride(3 * analysis.manifest.model.n_embd) };
+}
+
+/** The first index of each block of Q | K | V, by letter. */
+function blockStart(block: string, d: number): number {
+  return 'QKV'.indexOf(block) * d;
+}
+
+/**
+ * The pair's d × d block of the similarity matrix (rows: neurons of its first matrix,
+ * columns: of its second), every entry computed exactly (float64) from the published
+ * activations. Unit columns are kept for the last few (layer, side, metric): the six
+ * pair images of one page share them.
+ */
+export function pairBlock(analysis: Analysis, layer: number, metric: Metric, side: Side, pair: PairType): Float64Array {
+  const d = analysis.manifest.model.n_embd;
+  const { units, defined, rows } = unitsOf(analysis, layer, metric, side);
+  const r0 = blockStart(pair[0], d);
+  const c0 = blockStart(pair[1], d);
+  return similarityBlock(units, defined, rows, r0, r0 + d, c0, c0 + d);
+}
+
+const UNIT_CACHE_SIZE = 4;
+const unitCache: { key: string; value: { units: Float64Array; defined: Uint8Array; rows: number } }[] = [];
+
+function unitsOf(analysis: Analysis, layer: number, metric: Metric, side: Side): { units: Float64Array; defined: Uint8Array; rows: number } {
+  const key = `${analysis.dir}\0${layer}\0${metric}\0${side}`;
+  const known = unitCache.find((entry) => entry.key === key);
+  if (known) return known.value;
+  const name = `layer-${layer}-${side}.npy`;
+  const { shape, data } = decodeNpy(new Uint8Array(analysis.file('activations', name)), name);
+  const [rows, m] = shape;
+  const cols = columnStats(Float32Array.from(data), rows, m);
+  const value = { ...unitColumns(cols, metric === 'cosine' ? METRIC_COS : METRIC_CORR), rows };
+  unitCache.unshift({ key, value });
+  unitCache.length = Math.min(unitCache.length, UNIT_CACHE_SIZE);
+  return value;
+}
+
 /** Token-average activations of target and comparison token share one y domain, so the two panels compare. */
 export function tokenAverageView(analysis: Analysis, layer: number, side: Side): RasterView {
   const averages = analysis.stats(layer).tokenAverage;
@@ -49,22 +103,29 @@ export function tokenAverageView(analysis: Analysis, layer: number, side: Side):
   };
 }
 
-export function qqSequenceView(analysis: Analysis, layer: number): RasterView {
-  const sequence = analysis.stats(layer).qqSequence;
+/** The QQ sequence of one metric (cosine: `qq-sequence`, its original name; correlation: `qq-sequence-correlation`). */
+export function qqSequenceView(analysis: Analysis, layer: number, metric: Metric = 'cosine'): RasterView {
+  const sequence = qqSequenceOf(analysis, layer, metric);
   return {
-    image: 'qq-sequence',
+    image: metric === 'cosine' ? 'qq-sequence' : 'qq-sequence-correlation',
     frame: FRAMES.qqSequence,
     xDomain: [-0.5, Math.max(1, sequence.length) - 0.5],
     yDomain: extent(sequence),
   };
 }
 
+function qqSequenceOf(analysis: Analysis, layer: number, metric: Metric): number[] {
+  const stats = analysis.stats(layer);
+  return metric === 'cosine' ? stats.qqSequence : stats.qqSequenceCorrelation;
+}
+
 /** Every PNG of a layer page, by file name (without .png). */
-export function layerImageNames(): string[] {
+export function layerImageNames(analysis: Analysis, layer: number): string[] {
   return [
     ...METRICS.flatMap((metric) => SIDES.map((side) => similarityImageName(metric, side))),
+    ...METRICS.flatMap((metric) => SIDES.flatMap((side) => PAIR_TYPES.map((pair) => pairBlockImageName(metric, side, pair)))),
     ...SIDES.map((side) => `token-average-${side}`),
-    'qq-sequence',
+    ...METRICS.map((metric) => qqSequenceView(analysis, layer, metric).image),
   ];
 }
 
@@ -73,7 +134,13 @@ export function renderLayerImage(analysis: Analysis, layer: number, name: string
     for (const side of SIDES) {
       if (name === similarityImageName(metric, side)) {
         const { shape, data } = analysis.similarity(layer, metric, side);
-        return encodeIndexedPng(similarityImage(data, shape[0]));
+        return encodeIndexedPng(similarityImage(data, shape[1], shape[0]));
+      }
+      for (const pair of PAIR_TYPES) {
+        if (name === pairBlockImageName(metric, side, pair)) {
+          const d = analysis.manifest.model.n_embd;
+          return encodeIndexedPng(similarityImage(pairBlock(analysis, layer, metric, side, pair), d, d));
+        }
       }
     }
   }
@@ -89,10 +156,12 @@ export function renderLayerImage(analysis: Analysis, layer: number, name: string
       return encodeIndexedPng(scatterImage({ ...pixels(view), series, radius: 1.8, opacity: 0.75 }));
     }
   }
-  if (name === 'qq-sequence') {
-    const view = qqSequenceView(analysis, layer);
-    const y = analysis.stats(layer).qqSequence;
-    return encodeIndexedPng(scatterImage({ ...pixels(view), series: [{ x: y.map((_, i) => i), y, colour: [70, 70, 70] }], radius: 1, opacity: 0.85 }));
+  for (const metric of METRICS) {
+    const view = qqSequenceView(analysis, layer, metric);
+    if (name === view.image) {
+      const y = qqSequenceOf(analysis, layer, metric);
+      return encodeIndexedPng(scatterImage({ ...pixels(view), series: [{ x: y.map((_, i) => i), y, colour: [70, 70, 70] }], radius: 1, opacity: 0.85 }));
+    }
   }
   throw new Error(`no image "${name}" for a layer page`);
 }

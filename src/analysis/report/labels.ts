@@ -42,11 +42,16 @@ export function pairWords(pair: PairType): string {
 export function formatNumber(value: number | null | undefined, digits = 3): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—';
   const text = Math.abs(value) >= 1000 ? Math.round(value).toLocaleString('en-US') : value.toFixed(digits);
+  // a value that rounds to zero reads 0.000, never −0.000
+  if (/^-0(\.0*)?$/.test(text)) return text.slice(1);
   return text.replace(/^-/, '\u2212');
 }
 
+/** Digits of a displayed ratio: the narrative's words compare this rounded value (narrative.ts). */
+export const RATIO_DIGITS = 2;
+
 export function formatRatio(value: number): string {
-  return Number.isFinite(value) ? `${value.toFixed(2)}×` : '—';
+  return Number.isFinite(value) ? `${value.toFixed(RATIO_DIGITS)}×` : '—';
 }
 
 export function formatCount(value: number): string {

@@ -16,7 +16,7 @@ export interface Analysis {
   manifest: Manifest;
   layers: number[];
   stats(layer: number): LayerStats;
-  /** the block-averaged similarity matrix preview (square) */
+  /** the stride-sampled similarity matrix preview (square; docs/stats-format.md) */
   similarity(layer: number, metric: Metric, condition: 'target' | 'nontarget'): NpyArray;
   /** a file of the folder, as bytes (for the downloads) */
   file(...parts: string[]): Uint8Array<ArrayBuffer>;

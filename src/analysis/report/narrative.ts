@@ -1,7 +1,7 @@
 import type { LayerStats, Metric, MetricStats, PairType, Summary } from '../format.ts';
 import { PAIR_TYPES } from '../format.ts';
 import type { SetDistanceCell } from './compare.ts';
-import { ACROSS_PAIRS, WITHIN_PAIRS, formatNumber, formatRatio, metricLabel, metricPlural } from './labels.ts';
+import { ACROSS_PAIRS, RATIO_DIGITS, WITHIN_PAIRS, formatNumber, formatRatio, metricLabel, metricPlural } from './labels.ts';
 
 /**
  * Data-driven sentences for the report. Every number and every comparative word comes from
@@ -20,11 +20,16 @@ export interface SpreadComparison {
   word: SpreadWord;
 }
 
-/** How the spread (SD) of `a` compares with that of `b`; null when either is undefined. */
+/**
+ * How the spread (SD) of `a` compares with that of `b`; null when either is undefined. The
+ * word is decided on the ratio as displayed (formatRatio's two decimals), so that a ratio
+ * shown as 1.10× reads "about the same", never "wider".
+ */
 export function compareSpread(sdA: number, sdB: number, tolerance = SAME_SPREAD): SpreadComparison | null {
   if (!Number.isFinite(sdA) || !Number.isFinite(sdB) || sdB <= 0 || sdA < 0) return null;
   const ratio = sdA / sdB;
-  const word: SpreadWord = ratio > 1 + tolerance ? 'wider' : ratio < 1 / (1 + tolerance) ? 'narrower' : 'about the same';
+  const shown = Number(ratio.toFixed(RATIO_DIGITS));
+  const word: SpreadWord = shown > 1 + tolerance ? 'wider' : shown < 1 / (1 + tolerance) ? 'narrower' : 'about the same';
   return { ratio, word };
 }
 
@@ -73,7 +78,9 @@ export function pairNarrative({ pair, metric, layer, stats, acrossLayers }: Pair
       sentences.push('Neurons vary together across sentences more than either baseline would make them.');
     }
   }
-  if (defined(nontarget)) {
+  if (defined(nontarget) && layer === 0) {
+    sentences.push(`At the comparison token the SD is ${formatNumber(nontarget.sd)}; the two are not ranked here, because at layer 0 the target's vectors differ only by position (${POSITION_ONLY}).`);
+  } else if (defined(nontarget)) {
     const versusNontarget = compareSpread(target.sd, nontarget.sd);
     const ks = stats.comparisons.targetVsNontarget[pair]?.ks;
     if (versusNontarget) {
@@ -135,7 +142,9 @@ export function layerNarrative(stats: LayerStats, metric: Metric): string[] {
     if (versusShuffled) chance[versusShuffled.word].push(pair);
   }
   const counted = tally.wider.length + tally.narrower.length + tally['about the same'].length;
-  if (counted > 0) {
+  if (counted > 0 && stats.layer === 0) {
+    sentences.push(`Target and comparison token are not ranked here: at layer 0 the target's vectors differ only by position (${POSITION_ONLY}), so a difference in spread is not a finding about the target.`);
+  } else if (counted > 0) {
     sentences.push(`Compared with the comparison token, ${listPart(tally.wider, 'wider')}${listPart(tally.narrower, 'narrower')}${listPart(tally['about the same'], 'about the same')}`.replace(/; $/, '.') );
   }
   const chanceCount = chance.wider.length + chance.narrower.length + chance['about the same'].length;
@@ -162,13 +171,57 @@ function formatCount(value: number): string {
   return value.toLocaleString('en-US');
 }
 
-/** One line for the overview: where the target's spread of a pair type peaks across layers. */
+/** Why layer 0 is set apart: what its attention input is. */
+const POSITION_ONLY = 'its attention input is LN(token embedding + position embedding), and the target token is the same in every sentence';
+
+/**
+ * One line for the overview: where the target's spread of a pair type peaks across layers,
+ * and in how many layers it is wider than at the comparison token. Layer 0 is left out of
+ * both: its target vectors differ only by position, and its spread would be the largest
+ * feature of every trend without saying anything about the target.
+ */
 export function trendSentence(pair: PairType, metric: Metric, points: { layer: number; target: number; nontarget: number }[]): string | null {
-  const finite = points.filter((p) => Number.isFinite(p.target));
+  const finite = points.filter((p) => Number.isFinite(p.target) && p.layer !== 0);
+  const leftOut = points.some((p) => p.layer === 0);
   if (finite.length < 2) return null;
   const widest = finite.reduce((a, b) => (b.target > a.target ? b : a));
   const widerCount = finite.filter((p) => compareSpread(p.target, p.nontarget)?.word === 'wider').length;
-  return `${pair} (${metricLabel(metric)}): the target's SD peaks at layer ${widest.layer} (${formatNumber(widest.target)}); it is wider than at the comparison token in ${widerCount} of ${finite.length} layers.`;
+  const scope = leftOut ? `${finite.length} layers after layer 0` : `${finite.length} layers`;
+  const wider = widerCount === finite.length ? `in all ${scope}` : `in ${widerCount} of the ${scope}`;
+  return `${pair} (${metricLabel(metric)}): ${leftOut ? 'after layer 0, ' : ''}the target's SD peaks at layer ${widest.layer} (${formatNumber(widest.target)}); it is wider than at the comparison token ${wider}.`;
+}
+
+/**
+ * What the count of distinct activation vectors says about a layer: how many the sentences
+ * give at the target and comparison token, why fewer than the sentences, and, at layer 0,
+ * that the target's vectors differ only by position.
+ */
+export function distinctRowsSentences(stats: LayerStats, nSentences: number): string[] {
+  const { target, nontarget } = stats.distinctRows;
+  const sentences: string[] = [];
+  const counts = `the ${formatCount(nSentences)} sentences give ${formatCount(target)} distinct target vector${target === 1 ? '' : 's'} and ${formatCount(nontarget)} distinct comparison-token vector${nontarget === 1 ? '' : 's'}`;
+  if (stats.layer === 0) {
+    sentences.push(`At layer 0 ${counts}. This layer's attention input is LN(token embedding + position embedding), and the target token is the same in every sentence: the target's vectors differ only by the position of the token, so its similarities describe positions, not sentences. Its spreads are not compared with the comparison token's, and the trends leave it out of their peaks.`);
+  } else if (target < nSentences || nontarget < nSentences) {
+    sentences.push(`At layer ${stats.layer} ${counts}: sentences that are the same up to the token give the same vector (GPT-2 reads left to right), so their similarities count twice.`);
+  }
+  return sentences;
+}
+
+/** The overview's line on distinct vectors: the layers where the sentences give fewer target vectors than sentences. */
+export function distinctRowsTrendSentence(layers: readonly { layer: number; target: number; nontarget: number }[], nSentences: number): string | null {
+  const fewer = layers.filter((entry) => entry.target < nSentences || entry.nontarget < nSentences);
+  const zero = layers.find((entry) => entry.layer === 0);
+  const parts: string[] = [];
+  if (zero) parts.push(`At layer 0 the ${formatCount(nSentences)} sentences give ${formatCount(zero.target)} distinct target vector${zero.target === 1 ? '' : 's'} (${formatCount(zero.nontarget)} at the comparison token): its input is the token and position embeddings alone, so the target's vectors differ only by position, and layer 0's values in these trends describe positions, not the target in context.`);
+  const others = fewer.filter((entry) => entry.layer !== 0);
+  if (others.length > 0) {
+    const same = others.every((entry) => entry.target === others[0].target && entry.nontarget === others[0].nontarget);
+    parts.push(same
+      ? `At ${others.length === layers.length - (zero ? 1 : 0) && others.length > 1 ? 'every other layer' : layerList(others.map((entry) => entry.layer))} they give ${formatCount(others[0].target)} distinct target and ${formatCount(others[0].nontarget)} distinct comparison-token vectors: sentences that are the same up to the token give the same vector.`
+      : `Fewer distinct vectors than sentences also at ${layerList(others.map((entry) => entry.layer))}: sentences that are the same up to the token give the same vector.`);
+  }
+  return parts.length > 0 ? parts.join(' ') : null;
 }
 
 /** Names of the two sets of a comparison, as the sentences quote them. */
@@ -239,7 +292,7 @@ export function pairComparisonNarrative(pair: PairType, metric: Metric, labels: 
     ['about as wide', ` as in ${b}`, at('about the same')],
   ];
   const parts = groups.filter(([, , layers]) => layers.length > 0)
-    .map(([word, than, layers], i) => `${word}${i === 0 ? than : ''} at ${layerList(layers)}`);
+    .map(([word, than, layers], i) => `${word}${i === 0 ? than : ''} ${layers.length === compared.length && layers.length > 1 ? 'at every common layer' : `at ${layerList(layers)}`}`);
   const sentences = [`The target's ${pair} ${metricPlural(metric)} in ${a} are ${joinWords(parts)}.`];
   const measured = cells.filter((cell) => Number.isFinite(cell.ks));
   if (measured.length === 1) {

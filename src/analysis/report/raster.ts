@@ -3,28 +3,40 @@ import type { IndexedImage } from './png.ts';
 
 /**
  * Rasters for the figures that would be too heavy as SVG: the similarity matrix (a
- * 288 × 288 image for GPT-2) and scatters of thousands of points (token averages, the
+ * 576 × 576 sample for GPT-2, and each pair's 768 × 768 block) and scatters of thousands of points (token averages, the
  * QQ sequence). They become PNG files; the page draws axes around them.
  */
 
 /** Colour levels of the similarity image: steps of 0.025 over −0.4..0.4, finer than the eye can tell. */
 export const SIMILARITY_LEVELS = 32;
 
-/** A square similarity matrix as an indexed image, one pixel per entry, on the lecture's −0.4..0.4 scale. */
-export function similarityImage(matrix: ArrayLike<number>, side: number, domain: readonly [number, number] = SIMILARITY_DOMAIN): IndexedImage {
-  if (matrix.length !== side * side) throw new Error(`similarity image: ${matrix.length} values do not form a ${side} × ${side} matrix`);
-  const palette = Array.from({ length: SIMILARITY_LEVELS }, (_, level) => {
-    const [r, g, b] = divergingColour((level + 0.5) / SIMILARITY_LEVELS);
-    return [r, g, b, 255] as const;
-  });
-  const indices = new Uint8Array(side * side);
-  const span = domain[1] - domain[0];
-  for (let i = 0; i < indices.length; i++) {
-    const value = matrix[i];
-    const t = Number.isFinite(value) ? (value - domain[0]) / span : 0.5;
-    indices[i] = Math.min(SIMILARITY_LEVELS - 1, Math.max(0, Math.floor(t * SIMILARITY_LEVELS)));
-  }
-  return { width: side, height: side, palette, indices };
+/** The colour of an undefined entry (a neuron that does not vary): grey, off the diverging scale. */
+export const UNDEFINED_RGB = [150, 150, 150] as const;
+
+/** The palette index of a similarity value: its level on the scale, clamped; SIMILARITY_LEVELS when undefined. */
+export function similarityLevel(value: number, domain: readonly [number, number] = SIMILARITY_DOMAIN): number {
+  if (!Number.isFinite(value)) return SIMILARITY_LEVELS;
+  const t = (value - domain[0]) / (domain[1] - domain[0]);
+  return Math.min(SIMILARITY_LEVELS - 1, Math.max(0, Math.floor(t * SIMILARITY_LEVELS)));
+}
+
+/**
+ * A similarity matrix (width × height, row-major) as an indexed image, one pixel per entry,
+ * each entry coloured by its own value on the lecture's −0.4..0.4 scale: never an average
+ * of several entries, which would cancel positive against negative values.
+ */
+export function similarityImage(matrix: ArrayLike<number>, width: number, height = width, domain: readonly [number, number] = SIMILARITY_DOMAIN): IndexedImage {
+  if (matrix.length !== width * height) throw new Error(`similarity image: ${matrix.length} values do not form a ${height} × ${width} matrix`);
+  const palette = [
+    ...Array.from({ length: SIMILARITY_LEVELS }, (_, level) => {
+      const [r, g, b] = divergingColour((level + 0.5) / SIMILARITY_LEVELS);
+      return [r, g, b, 255] as const;
+    }),
+    [...UNDEFINED_RGB, 255] as const,
+  ];
+  const indices = new Uint8Array(width * height);
+  for (let i = 0; i < indices.length; i++) indices[i] = similarityLevel(matrix[i], domain);
+  return { width, height, palette, indices };
 }
 
 export interface ScatterSeries {

@@ -133,7 +133,8 @@ export function layerPairTable(analysis: Analysis, metric: Metric): { layer: num
         href: paths.pair(analysis.name, layer, pair),
         sd: m.target[pair].sd,
         ratioToShuffled: m.target[pair].sd / m.shuffled[pair].sd,
-        versusNontarget: compareSpread(m.target[pair].sd, m.nontarget[pair].sd)?.word ?? null,
+        // layer 0's target vectors differ only by position: no ranking against the comparison token
+        versusNontarget: layer === 0 ? null : compareSpread(m.target[pair].sd, m.nontarget[pair].sd)?.word ?? null,
       })),
     };
   });

@@ -1,85 +1,70 @@
 import type { Columns } from './columns.ts';
 import { panelProduct } from './onnx.ts';
 import { BLOCKS_OF_PAIR } from './pair-mask.ts';
+import { previewIndices } from './preview.ts';
+import type { QQVariance } from '../format.ts';
+import { qqSequence, qqVariance } from './qq-variance.ts';
+import { unitColumns } from './units.ts';
 import { METRIC_COS, type ScanResult } from './scan.ts';
 
 /**
- * Per-head tables and previews (target and nontarget).
+ * Per-head tables, previews and the QQ block's float64 facts (target and nontarget).
  *
  * Per-head mean |similarity|: from the scan's Σ|x| per head pair over the upper
  * triangle. Off the diagonal of a block a head pair's entries are all on one side
  * of the diagonal (the other side mirrors them); a head's own block is symmetric,
  * so its upper triangle has the mean of the whole block without the diagonal.
  *
- * Previews: block means of the whole matrix, diagonal included. A block's sum is
- *   Σ_{i∈I, j∈J} x̂_i·x̂_j = Σ_s S_I(s)·S_J(s),  S_I(s) = Σ_{i∈I} x̂_si
- * for the unit columns x̂ of the metric (0 for an undefined neuron), so all block
- * sums are one small float64 product SᵀS (sentences × blocks), exact to ~1e-15,
- * with no pass over the Gram. Dividing by the defined entries of the block leaves
- * undefined similarities out.
+ * Previews: the matrix sampled with a stride (preview.ts), every entry the exact
+ * similarity of its two neurons: one float64 product of the sampled unit columns
+ * (units.ts), exact to ~1e-15. Undefined entries are NaN.
+ *
+ * QQ block: the d × d QQ similarities in float64 (one product of the Q unit columns),
+ * from which the QQ sequence of both metrics and the variance shares of |x| by row and
+ * by head (qq-variance.ts) are taken.
  */
 export interface Detail {
   /** [metric][pair]: n_head × n_head mean |similarity| */
   heads: number[][][][];
-  /** [metric]: side × side block means (float32, row-major) */
+  /** [metric]: side × side sampled entries (float32, row-major) */
   previews: Float32Array[];
   side: number;
-  block: number;
+  stride: number;
+  /** [metric]: the first QQ_SEQUENCE_LENGTH defined QQ similarities in the lecture's order */
+  qqSequences: number[][];
+  /** [metric]: how much of the variance of |x| over QQ rows and heads explain */
+  qqVariances: QQVariance[];
 }
 
-/** Sᵀ [side, rows]: per block of columns, per sentence, Σ of the metric's unit columns. */
-function blockSums(x: Float32Array, cols: Columns, metric: number, block: number, side: number): Float64Array {
-  const { rows, cols: m, mean, norm, centredNorm, cosBad, corrBad } = cols;
-  const cosine = metric === METRIC_COS;
-  const scale = new Float64Array(m);
-  const shift = new Float64Array(m);
-  for (let c = 0; c < m; c++) {
-    const bad = cosine ? cosBad[c] : corrBad[c];
-    scale[c] = bad ? 0 : 1 / (cosine ? norm[c] : centredNorm[c]);
-    shift[c] = cosine || bad ? 0 : mean[c];
-  }
-  // Directly sentence-major transposed ([side, rows]): the layout the product wants.
-  const st = new Float64Array(side * rows);
-  for (let r = 0; r < rows; r++) {
-    const base = r * m;
-    for (let k = 0; k < side; k++) {
-      let acc = 0;
-      const end = Math.min(m, (k + 1) * block);
-      for (let c = k * block; c < end; c++) acc += (x[base + c] - shift[c]) * scale[c];
-      st[k * rows + r] = acc;
-    }
-  }
-  return st;
-}
-
-export async function similarityDetail(x: Float32Array, cols: Columns, scan: ScanResult, nHead: number, block: number): Promise<Detail> {
+export async function similarityDetail(cols: Columns, scan: ScanResult, nHead: number, stride: number, qqLimit: number): Promise<Detail> {
   const m = cols.cols;
   const d = m / 3;
   const dh = d / nHead;
   const heads = scan.heads;
-  const side = Math.ceil(m / block);
+  const sampled = previewIndices(m, stride);
+  const side = sampled.length;
+  const qNeurons = Array.from({ length: d }, (_, i) => i);
   const byMetric: number[][][][] = [];
   const previews: Float32Array[] = [];
+  const qqSequences: number[][] = [];
+  const qqVariances: QQVariance[] = [];
   for (let metric = 0; metric < 2; metric++) {
     const bad = metric === METRIC_COS ? cols.cosBad : cols.corrBad;
-    // defined neurons per preview block and per head (over all 3·n_head heads)
-    const perBlock = new Float64Array(side);
+    // defined neurons per head (over all 3·n_head heads)
     const perHead = new Float64Array(heads);
-    for (let c = 0; c < m; c++) {
-      if (bad[c]) continue;
-      perBlock[Math.floor(c / block)]++;
-      perHead[Math.floor(c / dh)]++;
-    }
+    for (let c = 0; c < m; c++) if (!bad[c]) perHead[Math.floor(c / dh)]++;
 
-    const st = blockSums(x, cols, metric, block, side);
-    const sums = await panelProduct(st, st, side, side, cols.rows);
+    const sample = unitColumns(cols, metric, sampled);
+    const entries = await panelProduct(sample.units, sample.units, side, side, cols.rows);
     const preview = new Float32Array(side * side);
     for (let i = 0; i < side; i++)
-      for (let j = 0; j < side; j++) {
-        const defined = perBlock[i] * perBlock[j];
-        preview[i * side + j] = defined > 0 ? sums[i * side + j] / defined : 0;
-      }
+      for (let j = 0; j < side; j++) preview[i * side + j] = sample.defined[i] && sample.defined[j] ? entries[i * side + j] : NaN;
     previews.push(preview);
+
+    const q = unitColumns(cols, metric, qNeurons);
+    const qq = await panelProduct(q.units, q.units, d, d, cols.rows);
+    qqSequences.push(qqSequence(qq, q.defined, d, qqLimit));
+    qqVariances.push(qqVariance(qq, q.defined, d, nHead));
 
     const h = scan.headSums[metric];
     const byPair: number[][][] = [];
@@ -100,5 +85,5 @@ export async function similarityDetail(x: Float32Array, cols: Columns, scan: Sca
     }
     byMetric.push(byPair);
   }
-  return { heads: byMetric, previews, side, block };
+  return { heads: byMetric, previews, side, stride, qqSequences, qqVariances };
 }

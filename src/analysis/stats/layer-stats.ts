@@ -10,6 +10,7 @@ import {
   type Summary,
 } from '../format.ts';
 import { distanceTable } from './comparisons.ts';
+import { distinctRows } from './distinct-rows.ts';
 import type { Detail } from './detail.ts';
 import { EDGES } from './histogram.ts';
 import type { MatrixResult } from './matrix.ts';
@@ -39,12 +40,13 @@ export interface LayerPreviews {
   target: Float32Array;
   nontarget: Float32Array;
   size: number;
-  block: number;
+  /** neurons 0, stride, 2·stride, … are sampled (preview.ts) */
+  stride: number;
 }
 
 export interface LayerStatsResult {
   stats: LayerStats;
-  /** block-averaged similarity matrices, written as .npy (float32, [size, size]) */
+  /** stride-sampled similarity matrices, written as .npy (float32, [size, size]) */
   previews: Record<Metric, LayerPreviews>;
 }
 
@@ -120,6 +122,7 @@ export async function computeLayerStats(input: LayerStatsInput): Promise<LayerSt
   ]);
   const results = { target: tr, nontarget: nt, shuffled: sh, shuffledPerNeuron: sp };
 
+  const detail = (c: 'target' | 'nontarget') => results[c].detail as Detail;
   const metricStats = (metric: Metric): MetricStats => {
     const k = METRIC_INDEX[metric];
     const s = {} as Record<(typeof CONDITIONS)[number], Pairs<Summary>>;
@@ -141,6 +144,7 @@ export async function computeLayerStats(input: LayerStatsInput): Promise<LayerSt
       comparisons,
       heads: { target: heads('target'), nontarget: heads('nontarget') },
       zeroNorm: { target: bad('target'), nontarget: bad('nontarget') },
+      qqVariance: { target: detail('target').qqVariances[k], nontarget: detail('nontarget').qqVariances[k] },
     };
   };
 
@@ -170,7 +174,7 @@ export async function computeLayerStats(input: LayerStatsInput): Promise<LayerSt
     const k = METRIC_INDEX[metric];
     const t = results.target.detail as Detail;
     const nt = results.nontarget.detail as Detail;
-    return { target: t.previews[k], nontarget: nt.previews[k], size: t.side, block: t.block };
+    return { target: t.previews[k], nontarget: nt.previews[k], size: t.side, stride: t.stride };
   };
 
   const stats: LayerStats = {
@@ -179,7 +183,9 @@ export async function computeLayerStats(input: LayerStatsInput): Promise<LayerSt
     cosine,
     correlation,
     tokenAverage: { target: Array.from(results.target.mean), nontarget: Array.from(results.nontarget.mean) },
-    qqSequence: results.target.qq,
+    qqSequence: detail('target').qqSequences[METRIC_COS],
+    qqSequenceCorrelation: detail('target').qqSequences[METRIC_CORR],
+    distinctRows: { target: distinctRows(target, n, m), nontarget: distinctRows(nontarget, n, m) },
     examples,
     warnings,
   };

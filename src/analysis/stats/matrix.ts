@@ -4,7 +4,7 @@ import { similarityDetail, type Detail } from './detail.ts';
 import { completeScan, type Distribution } from './exact.ts';
 import { gramMargin } from './gram.ts';
 import { MOMENTS_MAX_ROWS, exactMoments, type Moments } from './moments.ts';
-import { previewBlock } from './preview.ts';
+import { previewStride } from './preview.ts';
 import { scanSimilarities } from './scan.ts';
 import { transpose } from './transpose.ts';
 
@@ -41,7 +41,6 @@ export interface MatrixResult {
   dists: Distribution[][];
   moments: Moments | null;
   detail: Detail | null;
-  qq: number[];
 }
 
 export async function analyseMatrix(job: MatrixJob): Promise<MatrixResult> {
@@ -57,12 +56,13 @@ export async function analyseMatrix(job: MatrixJob): Promise<MatrixResult> {
     margin: gramMargin(rows),
     sums: !exactSums,
     nHead,
-    qqLimit: withDetail ? QQ_SEQUENCE_LENGTH : 0,
+    // the QQ sequence comes from detail.ts's float64 QQ block, for both metrics
+    qqLimit: 0,
   });
-  const detail = withDetail ? await similarityDetail(x, cols, scan, nHead, previewBlock(m)) : null;
+  const detail = withDetail ? await similarityDetail(cols, scan, nHead, previewStride(m), QQ_SEQUENCE_LENGTH) : null;
   const dists = completeScan(scan);
   const moments = exactSums ? await exactMoments(x, cols) : null;
-  return { mean: cols.mean, cosBad: cols.cosBad, corrBad: cols.corrBad, dists, moments, detail, qq: scan.qq };
+  return { mean: cols.mean, cosBad: cols.cosBad, corrBad: cols.corrBad, dists, moments, detail };
 }
 
 /**

@@ -3,7 +3,7 @@ import * as ort from 'onnxruntime-node';
 /**
  * Tiny ONNX graphs, written here as protobuf bytes (no ONNX schema package):
  * - `panel`: C[w, r] = A[w, k]·B[r, k]ᵀ, float32 (the Gram, one panel of rows at a
- *   time, see gram.ts) or float64 (the previews' block sums, see detail.ts);
+ *   time, see gram.ts) or float64 (the previews and the QQ block, see detail.ts);
  * - `blockGram`: P[b, n, n] = Z_b·Z_bᵀ for Z[n, b, k] float64 (one n × n Gram of
  *   sentences per block), used for exact sums of squared similarities.
  * onnxruntime's CPU GEMMs are blocked, vectorised and multithreaded: the one part

@@ -2,7 +2,8 @@ import * as Plot from '@observablehq/plot';
 import type { HistogramData, HeadCell, ScatterPoint, SeriesStyle, TrendPoint } from '../../analysis/report/figures.ts';
 import type { QuantileBox } from '../../analysis/report/compare.ts';
 import type { RasterView } from '../../analysis/report/images.ts';
-import { similarityColour, legendSteps } from '../../analysis/report/colormap.ts';
+import { divergingColour, hex, legendSteps } from '../../analysis/report/colormap.ts';
+import { formatNumber } from '../../analysis/report/labels.ts';
 import { encodeIndexedPng } from '../../analysis/report/png.ts';
 import { dotsPath, frameImage, renderPlot } from './plot.ts';
 
@@ -154,19 +155,97 @@ export function matrixLegend(): string {
   });
 }
 
+const BLOCK_VARS = { Q: 'var(--c-q)', K: 'var(--c-k)', V: 'var(--c-v)' } as const;
+
+/** The lecture's vector mask: each of the 3d indices of c_attn's output labelled 1 (Q), 2 (K) or 3 (V). */
+export function vectorMaskChart(nEmbd: number): string {
+  const d = nEmbd;
+  const segments = (['Q', 'K', 'V'] as const).map((block, b) => ({ block, x1: b * d, x2: (b + 1) * d - 1, y: b + 1 }));
+  return renderPlot({
+    ariaLabel: `Vector mask: indices 0 to ${d - 1} are Q (value 1), ${d} to ${2 * d - 1} K (value 2), ${2 * d} to ${3 * d - 1} V (value 3).`,
+    width: 340,
+    height: 220,
+    marginLeft: 48, marginBottom: 36, marginTop: 12, marginRight: 12,
+    x: { domain: [0, 3 * d], ticks: [0, d, 2 * d, 3 * d], label: 'Index (Q | K | V)', labelAnchor: 'center', labelArrow: 'none' },
+    y: { domain: [0.5, 3.5], ticks: [1, 2, 3], tickFormat: (v: number) => `${v} (${'QKV'[v - 1]})`, label: 'Mask value', labelAnchor: 'center', labelArrow: 'none', grid: true },
+    marks: [
+      Plot.link(segments, { x1: 'x1', x2: 'x2', y1: 'y', y2: 'y', stroke: (s: (typeof segments)[number]) => BLOCK_VARS[s.block], strokeWidth: 6 }),
+      Plot.frame({ strokeOpacity: 0.3 }),
+    ],
+  });
+}
+
+/**
+ * The lecture's matrix mask, np.triu(vectorMask ⊗ vectorMask, 1): the upper triangle of the
+ * 3d × 3d matrix split into the six pair types by the product of the two mask values (QQ 1,
+ * QK 2, QV 3, KK 4, KV 6, VV 9); the diagonal and the lower triangle are 0, left out.
+ */
+export function matrixMaskChart(nEmbd: number, colours: Record<string, string>): string {
+  const d = nEmbd;
+  const n = 3 * d;
+  const shapes: { pair: string; value: number; points: [number, number][] }[] = [];
+  for (let r = 0; r < 3; r++) {
+    for (let c = r; c < 3; c++) {
+      const pair = 'QKV'[r] + 'QKV'[c];
+      const [x0, x1, y0, y1] = [c * d, (c + 1) * d, r * d, (r + 1) * d];
+      shapes.push({ pair, value: (r + 1) * (c + 1), points: r === c ? [[x0, y0], [x1, y0], [x1, y1]] : [[x0, y0], [x1, y0], [x1, y1], [x0, y1]] });
+    }
+  }
+  const polygons: Plot.RenderFunction = (_index, scales, _values, _dimensions, context) => {
+    const x = scales.x as (v: number) => number;
+    const y = scales.y as (v: number) => number;
+    const group = context.document.createElementNS('http://www.w3.org/2000/svg', 'g');
+    for (const shape of shapes) {
+      const polygon = context.document.createElementNS('http://www.w3.org/2000/svg', 'polygon');
+      polygon.setAttribute('points', shape.points.map(([px, py]) => `${x(px).toFixed(1)},${y(py).toFixed(1)}`).join(' '));
+      polygon.setAttribute('fill', colours[shape.pair]);
+      polygon.setAttribute('fill-opacity', '0.55');
+      group.appendChild(polygon);
+    }
+    return group as unknown as SVGElement;
+  };
+  const labels = shapes.map((shape) => {
+    const [cx, cy] = shape.points.reduce(([sx, sy], [px, py]) => [sx + px / shape.points.length, sy + py / shape.points.length], [0, 0]);
+    return { x: cx, y: cy, text: `${shape.pair} = ${shape.value}` };
+  });
+  const centres = [0.5, 1.5, 2.5].map((k) => k * d);
+  return renderPlot({
+    ariaLabel: 'Matrix mask: the upper triangle of the similarity matrix, without the diagonal, split into six pair types by the product of the mask values: QQ 1, QK 2, QV 3, KK 4, KV 6, VV 9; the diagonal and the lower triangle are 0.',
+    width: 260,
+    height: 250,
+    marginLeft: 30, marginRight: 8, marginTop: 8, marginBottom: 30,
+    x: { domain: [0, n], ticks: centres, tickFormat: (v: number) => 'QKV'[Math.floor(v / d)], tickSize: 0, label: null },
+    y: { domain: [n, 0], ticks: centres, tickFormat: (v: number) => 'QKV'[Math.floor(v / d)], tickSize: 0, label: null },
+    marks: [
+      polygons,
+      Plot.text(labels, { x: 'x', y: 'y', text: 'text', fontSize: 10, fill: 'currentColor' }),
+      Plot.ruleX([d, 2 * d], { strokeOpacity: 0.4 }),
+      Plot.ruleY([d, 2 * d], { strokeOpacity: 0.4 }),
+      Plot.frame(),
+    ],
+  });
+}
+
 export interface HeatmapOptions {
   ariaLabel: string;
   nHead: number;
   /** e.g. "Q head" / "K head" */
   rowLabel: string;
   columnLabel: string;
-  /** shared colour domain, so panels compare */
-  max: number;
+  /** shared colour domain [lowest, highest value shown], so panels compare */
+  domain: readonly [number, number];
   size?: number;
 }
 
+/** Sequential scale of the head tables: white at the domain's low end, dark red at its high end (the red half of RdBu). */
+function heatColour(value: number, domain: readonly [number, number]): [number, number, number] {
+  const t = (value - domain[0]) / (domain[1] - domain[0] || 1);
+  return divergingColour(0.5 + 0.5 * Math.min(1, Math.max(0, t)));
+}
+
 /**
- * An n_head × n_head matrix of mean |similarity| between heads, white (0) to red (max). The
+ * An n_head × n_head matrix of mean |similarity| between heads, white (lowest value shown)
+ * to dark red (highest): a range from the data, so that differences between heads show. The
  * cells are a tiny PNG inlined as a data URI (one pixel per cell, drawn pixelated): 144 cells
  * as SVG rects would weigh ~10 kB per matrix, the PNG a few hundred bytes.
  */
@@ -178,25 +257,46 @@ export function heatmapChart(cells: HeadCell[], options: HeatmapOptions): string
     width: side + 40,
     height: side + 36,
     marginLeft: 32, marginRight: 8, marginTop: 4, marginBottom: 32,
-    x: { domain: [-0.5, options.nHead - 0.5], ticks, label: options.columnLabel, labelAnchor: 'center', labelArrow: 'none', tickSize: 0 },
-    y: { domain: [options.nHead - 0.5, -0.5], ticks, label: options.rowLabel, labelAnchor: 'center', labelArrow: 'none', tickSize: 0 },
-    marks: [frameImage(heatmapDataUri(cells, options.nHead, options.max), 'matrix'), Plot.frame({ strokeOpacity: 0.3 })],
+    x: { domain: [-0.5, options.nHead - 0.5], ticks, tickFormat: 'd', label: options.columnLabel, labelAnchor: 'center', labelArrow: 'none', tickSize: 0 },
+    y: { domain: [options.nHead - 0.5, -0.5], ticks, tickFormat: 'd', label: options.rowLabel, labelAnchor: 'center', labelArrow: 'none', tickSize: 0 },
+    marks: [frameImage(heatmapDataUri(cells, options.nHead, options.domain), 'matrix'), Plot.frame({ strokeOpacity: 0.3 })],
   });
 }
 
 const HEAT_LEVELS = 48;
 
-function heatmapDataUri(cells: HeadCell[], n: number, max: number): string {
+function heatmapDataUri(cells: HeadCell[], n: number, domain: readonly [number, number]): string {
   const palette = Array.from({ length: HEAT_LEVELS }, (_, level) => {
-    const [r, g, b] = similarityColour((level / (HEAT_LEVELS - 1)) * max, [-max, max]);
+    const [r, g, b] = heatColour(domain[0] + (level / (HEAT_LEVELS - 1)) * (domain[1] - domain[0]), domain);
     return [r, g, b, 255] as const;
   });
   const indices = new Uint8Array(n * n);
+  const span = domain[1] - domain[0] || 1;
   for (const cell of cells) {
-    const t = Number.isFinite(cell.value) ? Math.min(1, Math.max(0, cell.value / max)) : 0;
+    const t = Number.isFinite(cell.value) ? Math.min(1, Math.max(0, (cell.value - domain[0]) / span)) : 0;
     indices[cell.row * n + cell.column] = Math.round(t * (HEAT_LEVELS - 1));
   }
   return `data:image/png;base64,${Buffer.from(encodeIndexedPng({ width: n, height: n, palette, indices })).toString('base64')}`;
+}
+
+/** The colour bar of the head tables: their domain, white to dark red, with its ends labelled. */
+export function heatLegend(domain: readonly [number, number], label: string): string {
+  const steps = 32;
+  const width = (domain[1] - domain[0]) / steps;
+  const cells = Array.from({ length: steps }, (_, i) => {
+    const from = domain[0] + i * width;
+    return { from, to: from + width, colour: hex(heatColour(from + width / 2, domain)) };
+  });
+  const ticks = [domain[0], (domain[0] + domain[1]) / 2, domain[1]];
+  return renderPlot({
+    ariaLabel: `Colour scale of the head tables: white for ${formatNumber(domain[0])}, dark red for ${formatNumber(domain[1])}.`,
+    width: 260,
+    height: 46,
+    marginLeft: 16, marginRight: 16, marginTop: 4, marginBottom: 28,
+    x: { domain: [domain[0], domain[1]], ticks, tickFormat: (v: number) => formatNumber(v), label, labelAnchor: 'center', labelArrow: 'none' },
+    y: { axis: null },
+    marks: [Plot.rectY(cells, { x1: 'from', x2: 'to', y1: 0, y2: 1, fill: 'colour', insetLeft: -0.3 }), Plot.frame({ strokeOpacity: 0.3 })],
+  });
 }
 
 export interface TrendOptions {

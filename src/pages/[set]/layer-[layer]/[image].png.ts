@@ -5,7 +5,7 @@ import { layerImageNames, renderLayerImage } from '../../../analysis/report/imag
 /** The PNG rasters of a layer page (similarity matrices, dense scatters), written at build time. */
 export function getStaticPaths() {
   return analyses().flatMap((analysis) => analysis.layers.flatMap((layer) =>
-    layerImageNames().map((image) => ({ params: { set: analysis.name, layer: String(layer), image } }))));
+    layerImageNames(analysis, layer).map((image) => ({ params: { set: analysis.name, layer: String(layer), image } }))));
 }
 
 export const GET: APIRoute = ({ params }) => {
