@@ -178,8 +178,9 @@ export function heatmapChart(cells: HeadCell[], options: HeatmapOptions): string
     width: side + 40,
     height: side + 36,
     marginLeft: 32, marginRight: 8, marginTop: 4, marginBottom: 32,
-    x: { domain: [-0.5, options.nHead - 0.5], ticks, label: options.columnLabel, labelAnchor: 'center', labelArrow: 'none', tickSize: 0 },
-    y: { domain: [options.nHead - 0.5, -0.5], ticks, label: options.rowLabel, labelAnchor: 'center', labelArrow: 'none', tickSize: 0 },
+    // heads are numbered 0, 1, 2 (the domain's half steps made Plot write "1.0", whose width ran into the axis label)
+    x: { domain: [-0.5, options.nHead - 0.5], ticks, tickFormat: 'd', label: options.columnLabel, labelAnchor: 'center', labelArrow: 'none', tickSize: 0 },
+    y: { domain: [options.nHead - 0.5, -0.5], ticks, tickFormat: 'd', label: options.rowLabel, labelAnchor: 'center', labelArrow: 'none', tickSize: 0 },
     marks: [frameImage(heatmapDataUri(cells, options.nHead, options.max), 'matrix'), Plot.frame({ strokeOpacity: 0.3 })],
   });
 }
