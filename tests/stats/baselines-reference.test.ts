@@ -25,7 +25,7 @@ function generator(seed: number, stream: number): (bound: number) => number {
     return z ^ (z >> 16n);
   };
   let s = [splitmix(), splitmix(), splitmix(), splitmix()];
-  if (s.every((w) => w === 0n)) s[0] = 1n;
+  if (!s.some((w) => w !== 0n)) s[0] = 1n; // the all-zero state is a fixed point
   const rotl = (x: bigint, k: bigint) => ((x << k) | (x >> (32n - k))) & 0xffffffffn;
   const next = (): bigint => {
     const result = (rotl((s[1] * 5n) & 0xffffffffn, 7n) * 9n) & 0xffffffffn;
