@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { chooseChromium } from './browser.ts';
-import { BASE, ROOT, SETS, SITE_DIR } from './site.ts';
+import { BASE, DEMO, ROOT, SETS, SITE_DIR } from './site.ts';
 
 /**
  * Builds the demo site: random model (offline), the lecture's sets plus the fixture sets
@@ -13,7 +13,7 @@ export function buildDemo(outDir: string, env: Record<string, string> = {}): num
   const started = performance.now();
   const result = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'astro', 'bin', 'astro.mjs'), 'build', '--outDir', outDir], {
     cwd: ROOT,
-    env: { ...process.env, QKV_ATLAS_DEMO: '1', QKV_ATLAS_SETS: SETS, SITE_BASE: BASE, SITE_URL: 'https://example.org', ASTRO_TELEMETRY_DISABLED: '1', ...env },
+    env: { ...process.env, QKV_ATLAS_DEMO: DEMO, QKV_ATLAS_SETS: SETS, SITE_BASE: BASE, SITE_URL: 'https://example.org', ASTRO_TELEMETRY_DISABLED: '1', ...env },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });

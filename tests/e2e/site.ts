@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 
 /** Where the e2e build goes, and the base path it is built under (as on GitHub Pages). */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const SITE_DIR = join(ROOT, 'test-results', 'e2e-site');
+export const SITE_DIR = process.env.E2E_SITE_DIR ? join(ROOT, process.env.E2E_SITE_DIR) : join(ROOT, 'test-results', 'e2e-site');
+/** the demo model the e2e site is built from: the tiny one, or `gpt2` for GPT-2 small's shape (E2E_DEMO=gpt2, with its own E2E_SITE_DIR) */
+export const DEMO = process.env.E2E_DEMO ?? '1';
 export const BASE = '/qkv-atlas/';
 export const SETS = 'content/sets:tests/e2e/fixtures/sets';
 

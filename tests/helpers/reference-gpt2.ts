@@ -10,8 +10,17 @@ export interface ReferenceGpt2 {
   qkv(ids: number[]): Float64Array[][];
 }
 
-export function loadReferenceGpt2(dir: string): ReferenceGpt2 {
-  const config = JSON.parse(readFileSync(`${dir}/config.json`, 'utf8'));
+/** The two variants of config.json that change the arithmetic, as Hugging Face's GPT2 reads them. */
+export interface ReferenceVariant {
+  /** 'gelu_new' and 'gelu_pytorch_tanh': the tanh approximation; 'gelu': the exact x·Φ(x) */
+  activation_function?: string;
+  /** false: attention scores are not divided by √d_head */
+  scale_attn_weights?: boolean;
+}
+
+/** `variant` overrides what config.json says (to show that a test can tell the variants apart). */
+export function loadReferenceGpt2(dir: string, variant: ReferenceVariant = {}): ReferenceGpt2 {
+  const config = { ...JSON.parse(readFileSync(`${dir}/config.json`, 'utf8')), ...variant };
   const bytes = readFileSync(`${dir}/model.safetensors`);
   const headerLength = Number(bytes.readBigUInt64LE(0));
   const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8'));
@@ -50,7 +59,13 @@ export function loadReferenceGpt2(dir: string): ReferenceGpt2 {
     }
     return y;
   };
-  const gelu = (v: number) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)));
+  const activation: string = config.activation_function ?? 'gelu_new';
+  if (!['gelu_new', 'gelu_pytorch_tanh', 'gelu'].includes(activation)) throw new Error(`the reference has no activation ${activation}`);
+  const gelu = activation === 'gelu'
+    ? (v: number) => 0.5 * v * (1 + erf(v / Math.SQRT2))
+    : (v: number) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)));
+  // Hugging Face: `if self.scale_attn_weights: attn_weights = attn_weights / sqrt(head_dim)` (absent means true)
+  const scoreScale = config.scale_attn_weights === false ? 1 : 1 / Math.sqrt(dh);
 
   const layers = Array.from({ length: config.n_layer as number }, (_, l) => ({
     ln1w: tensor(`h.${l}.ln_1.weight`), ln1b: tensor(`h.${l}.ln_1.bias`),
@@ -75,7 +90,7 @@ export function loadReferenceGpt2(dir: string): ReferenceGpt2 {
             for (let k = 0; k <= q; k++) {
               let s = 0;
               for (let i = 0; i < dh; i++) s += qkv[q][h * dh + i] * qkv[k][d + h * dh + i];
-              scores.push(s / Math.sqrt(dh));
+              scores.push(s * scoreScale);
             }
             const max = Math.max(...scores);
             const e = scores.map((s) => Math.exp(s - max));
@@ -94,4 +109,29 @@ export function loadReferenceGpt2(dir: string): ReferenceGpt2 {
       return out;
     },
   };
+}
+
+/**
+ * erf in float64 to ~1e-14: its Maclaurin series up to |x| = 2.5 (terms shrink past n ≈ x²;
+ * the alternating sum loses at most e^{x²} ≈ 500 ulp), and beyond, 1 − erfc(x) from erfc's
+ * continued fraction (Abramowitz & Stegun 7.1.14), evaluated from the tail.
+ */
+export function erf(x: number): number {
+  const a = Math.abs(x);
+  let result: number;
+  if (a <= 2.5) {
+    let term = a;
+    let sum = a;
+    for (let n = 1; n < 200 && Math.abs(term) > 1e-17 * Math.abs(sum); n++) {
+      term *= (-a * a) / n;
+      sum += term / (2 * n + 1);
+    }
+    result = (2 / Math.sqrt(Math.PI)) * sum;
+  } else {
+    // erfc(x) = exp(−x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + …)))))
+    let fraction = a;
+    for (let k = 120; k >= 1; k--) fraction = a + k / 2 / fraction;
+    result = 1 - Math.exp(-a * a) / Math.sqrt(Math.PI) / fraction;
+  }
+  return x < 0 ? -result : result;
 }

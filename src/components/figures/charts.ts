@@ -257,6 +257,7 @@ export function heatmapChart(cells: HeadCell[], options: HeatmapOptions): string
     width: side + 40,
     height: side + 36,
     marginLeft: 32, marginRight: 8, marginTop: 4, marginBottom: 32,
+    // heads are numbered 0, 1, 2 (the domain's half steps made Plot write "1.0", whose width ran into the axis label)
     x: { domain: [-0.5, options.nHead - 0.5], ticks, tickFormat: 'd', label: options.columnLabel, labelAnchor: 'center', labelArrow: 'none', tickSize: 0 },
     y: { domain: [options.nHead - 0.5, -0.5], ticks, tickFormat: 'd', label: options.rowLabel, labelAnchor: 'center', labelArrow: 'none', tickSize: 0 },
     marks: [frameImage(heatmapDataUri(cells, options.nHead, options.domain), 'matrix'), Plot.frame({ strokeOpacity: 0.3 })],
@@ -306,6 +307,8 @@ export interface TrendOptions {
   width?: number;
   /** facet by pair (overview) or not (one pair) */
   facetPairs: boolean;
+  /** the pair types of the columns when faceting (all six by default): three to a chart reflow on a phone */
+  pairs?: readonly string[];
 }
 
 const STATISTIC_LABELS = { sd: 'SD', meanAbs: 'mean |x|' } as const;
@@ -332,13 +335,14 @@ export function trendChart(points: TrendPoint[], options: TrendOptions): string 
   const ticks = layers.length <= 6 ? layers : layers.filter((_, i) => i % Math.ceil(layers.length / 4) === 0);
   return renderPlot({
     ariaLabel: options.ariaLabel,
-    width: options.width ?? (options.facetPairs ? 720 : 520),
+    // narrow enough to be drawn at 90 % or more on a phone (358 px of text width)
+    width: options.width ?? (options.facetPairs ? 100 + 84 * (options.pairs?.length ?? 6) : 400),
     height: options.facetPairs ? 300 : 200,
     marginLeft: 44,
     marginRight: options.facetPairs ? 56 : 10,
     x: { label: 'Layer', labelAnchor: 'center', labelArrow: 'none', ticks, tickFormat: 'd', domain: [layers[0], layers[layers.length - 1]] },
     y: { label: null, grid: true, ticks: 4, zero: true },
-    fx: { label: null, ...(options.facetPairs ? { domain: ['QQ', 'KK', 'VV', 'QK', 'QV', 'KV'] } : {}) },
+    fx: { label: null, ...(options.facetPairs ? { domain: options.pairs ?? ['QQ', 'KK', 'VV', 'QK', 'QV', 'KV'] } : {}) },
     fy: { label: null },
     marks: [
       options.highlight !== undefined ? Plot.ruleX([options.highlight], { stroke: 'var(--c-highlight)', strokeWidth: 6, strokeOpacity: 0.35 }) : null,
