@@ -1,3 +1,4 @@
+import { BLOCK_COUNT } from '../shapes.ts';
 import { transpose } from './transpose.ts';
 
 /**
@@ -61,7 +62,7 @@ export function columnStats(x: Float32Array, rows: number, cols: number, transpo
     max[c] = hi;
     centredSq[c] = centred;
   }
-  const d = cols / 3;
+  const d = cols / BLOCK_COUNT;
   const norm = new Float64Array(cols);
   const centredNorm = new Float64Array(cols);
   const cosBad = new Uint8Array(cols);

@@ -1,6 +1,6 @@
 import type { Columns } from './columns.ts';
 import { panelProduct } from './onnx.ts';
-import { BLOCKS_OF_PAIR } from './pair-mask.ts';
+import { BLOCK_COUNT, BLOCKS_OF_PAIR } from '../shapes.ts';
 import { previewIndices } from './preview.ts';
 import type { QQVariance } from '../format.ts';
 import { qqSequence, qqVariance } from './qq-variance.ts';
@@ -38,7 +38,7 @@ export interface Detail {
 
 export async function similarityDetail(cols: Columns, scan: ScanResult, nHead: number, stride: number, qqLimit: number): Promise<Detail> {
   const m = cols.cols;
-  const d = m / 3;
+  const d = m / BLOCK_COUNT;
   const dh = d / nHead;
   const heads = scan.heads;
   const sampled = previewIndices(m, stride);
@@ -50,7 +50,7 @@ export async function similarityDetail(cols: Columns, scan: ScanResult, nHead: n
   const qqVariances: QQVariance[] = [];
   for (let metric = 0; metric < 2; metric++) {
     const bad = metric === METRIC_COS ? cols.cosBad : cols.corrBad;
-    // defined neurons per head (over all 3·n_head heads)
+    // defined neurons per head (over all BLOCK_COUNT·n_head heads)
     const perHead = new Float64Array(heads);
     for (let c = 0; c < m; c++) if (!bad[c]) perHead[Math.floor(c / dh)]++;
 

@@ -1,4 +1,4 @@
-import { BIN_COUNT, FINE_BINS, coarseFromFine, fineBin, numpyBin } from './histogram.ts';
+import { BIN_COUNT, FINE_PER_BIN, coarseFromFine, fineBin, numpyBin } from './histogram.ts';
 import type { Accumulator, ScanResult } from './scan.ts';
 
 /**
@@ -8,11 +8,28 @@ import type { Accumulator, ScanResult } from './scan.ts';
  * a report edge (scan.ts), binned exactly as numpy bins them.
  */
 export interface Distribution extends Accumulator {
-  /** counts in the 100 report bins (values outside [-1, 1] are not in any) */
+  /** counts in the BIN_COUNT report bins (values outside [-1, 1] are not in any) */
   coarse: Float64Array;
   /** values with |x| > 0.5 */
   over05: number;
 }
+
+/** shareAbsOver05 counts |x| > OVER. */
+const OVER = 0.5;
+/**
+ * The report edge at -OVER (edge k lies at -1 + 2k / BIN_COUNT). The count is exact
+ * only because ±OVER are report edges: values within the Gram's margin of a report
+ * edge are recomputed in float64, every other value lies in a whole fine bin on one
+ * side of ±OVER. With ±OVER inside a report bin the fine counts would silently
+ * miscount values near it, so refuse such a BIN_COUNT here.
+ */
+const OVER_EDGE = ((1 - OVER) * BIN_COUNT) / 2;
+if (!Number.isInteger(OVER_EDGE)) {
+  throw new Error(`BIN_COUNT = ${BIN_COUNT} puts no report edge at ±${OVER}, so the |x| > ${OVER} share would not be exact: use a multiple of 4.`);
+}
+/** Fine bins 0 … LOW_END hold v < -OVER; HIGH_START … hold v ≥ OVER (fine bin f covers [(f − 1)·w − 1, f·w − 1)). */
+const LOW_END = OVER_EDGE * FINE_PER_BIN;
+const HIGH_START = (BIN_COUNT - OVER_EDGE) * FINE_PER_BIN + 1;
 
 export function completeScan(scan: ScanResult): Distribution[][] {
   const out = scan.acc.map((row) => row.map(startDistribution));
@@ -24,7 +41,7 @@ export function completeScan(scan: ScanResult): Distribution[][] {
       const bin = numpyBin(v);
       if (bin >= 0) dist.coarse[bin]++;
       dist.fine[fineBin(v)]++;
-      if (v > 0.5 || v < -0.5) dist.over05++;
+      if (v > OVER || v < -OVER) dist.over05++;
     }
   }
   return out;
@@ -33,12 +50,10 @@ export function completeScan(scan: ScanResult): Distribution[][] {
 function startDistribution(acc: Accumulator): Distribution {
   const coarse = new Float64Array(BIN_COUNT);
   coarseFromFine(acc.fine, coarse);
-  // Unflagged values are at least the margin away from ±0.5 (report edges), so
-  // whole fine bins decide: f ≤ 5000 holds v < -0.5, f ≥ 15001 holds v ≥ 0.5.
+  // Unflagged values are at least the margin away from ±OVER (report edges), so
+  // whole fine bins decide: f ≤ LOW_END (5000) holds v < -0.5, f ≥ HIGH_START (15001) holds v ≥ 0.5.
   let over05 = 0;
-  const lowEnd = FINE_BINS / 4;
-  const highStart = (3 * FINE_BINS) / 4 + 1;
-  for (let f = 0; f <= lowEnd; f++) over05 += acc.fine[f];
-  for (let f = highStart; f < acc.fine.length; f++) over05 += acc.fine[f];
+  for (let f = 0; f <= LOW_END; f++) over05 += acc.fine[f];
+  for (let f = HIGH_START; f < acc.fine.length; f++) over05 += acc.fine[f];
   return { ...acc, coarse, over05 };
 }

@@ -1,29 +1,29 @@
+import { BIN_COUNT, FINE_PER_BIN } from '../shapes.ts';
+
 /**
  * Two histograms of the similarity values, both over [-1, 1]:
  *
- * - the report's 100 bins, bit-for-bit those of
- *   `np.histogram(values, bins=np.linspace(-1, 1, 101), density=True)`: the same
+ * - the report's BIN_COUNT (100) bins, bit-for-bit those of
+ *   `np.histogram(values, bins=np.linspace(-1, 1, BIN_COUNT + 1), density=True)`: the same
  *   float64 edges, the same bin assignment (bins half-open [e_k, e_k+1) except the
  *   last, which is closed; values outside [-1, 1] dropped), the same density
  *   normalisation `count / np.diff(edges) / count.sum()`;
- * - a fine one of FINE_BINS = 20,000 bins of width 1e-4 (plus one bin below -1 and
+ * - a fine one of FINE_BINS = BIN_COUNT · FINE_PER_BIN (20,000) bins of width 1e-4 (plus one bin below -1 and
  *   one at or above 1 for values that rounding pushes just outside), from which
  *   quantiles, KS and Wasserstein distances are read without sorting millions of
- *   values. Every 200 fine bins make exactly one report bin, so report counts are
+ *   values. Every FINE_PER_BIN (200) fine bins make exactly one report bin, so report counts are
  *   sums of fine counts for every value not within the Gram's error margin of a
  *   report edge; those few values are recomputed in float64 and binned by
  *   `numpyBin` (see gram.ts).
  */
 
-export const BIN_COUNT = 100;
-export const FINE_BINS = 20000;
+export { BIN_COUNT, FINE_PER_BIN };
+export const FINE_BINS = BIN_COUNT * FINE_PER_BIN;
 export const FINE_WIDTH = 2 / FINE_BINS;
-/** fine bins per report bin */
-export const FINE_PER_BIN = FINE_BINS / BIN_COUNT;
 /** fine histogram length: [below -1] + FINE_BINS + [at or above 1] */
 export const FINE_LENGTH = FINE_BINS + 2;
 
-/** np.linspace(-1, 1, 101): `arange(101) * 0.02 + (-1)`, last edge set to stop. */
+/** np.linspace(-1, 1, BIN_COUNT + 1): `arange(BIN_COUNT + 1) * (2 / BIN_COUNT) + (-1)`, last edge set to stop. */
 export function numpyEdges(): Float64Array {
   const edges = new Float64Array(BIN_COUNT + 1);
   const step = 2 / BIN_COUNT;

@@ -9,6 +9,7 @@ import {
   type Pairs,
   type Summary,
 } from '../format.ts';
+import { BLOCK_COUNT, BLOCKS } from '../shapes.ts';
 import { distanceTable } from './comparisons.ts';
 import { distinctRows } from './distinct-rows.ts';
 import type { Detail } from './detail.ts';
@@ -79,22 +80,22 @@ function checkInput(input: LayerStatsInput): void {
   if (!Number.isInteger(nEmbd) || nEmbd < 1 || !Number.isInteger(nHead) || nHead < 1 || nEmbd % nHead !== 0) {
     throw new AtlasError(`n_embd (${nEmbd}) must be a positive multiple of n_head (${nHead}).`, where, 'check the model config.');
   }
-  const size = nSentences * 3 * nEmbd;
+  const size = nSentences * BLOCK_COUNT * nEmbd;
   for (const [name, a] of [['target', input.target], ['nontarget', input.nontarget]] as const) {
     if (a.length !== size) {
       throw new AtlasError(
-        `The ${name} activations hold ${a.length} values, expected ${nSentences} × ${3 * nEmbd} = ${size}.`,
+        `The ${name} activations hold ${a.length} values, expected ${nSentences} × ${BLOCK_COUNT * nEmbd} = ${size}.`,
         where,
-        'pass [n_sentences, 3·n_embd] float32 activations (columns Q | K | V).',
+        `pass [n_sentences, ${BLOCK_COUNT}·n_embd] float32 activations (columns ${BLOCKS.join(' | ')}).`,
       );
     }
     // NaN or ±Infinity would make every similarity of its neuron meaningless (and is
     // always a fault upstream): say where, instead of statistics of garbage.
     for (let k = 0; k < a.length; k++) {
       if (!Number.isFinite(a[k])) {
-        const m = 3 * nEmbd;
+        const m = BLOCK_COUNT * nEmbd;
         const c = k % m;
-        const matrix = 'QKV'[Math.floor(c / nEmbd)];
+        const matrix = BLOCKS[Math.floor(c / nEmbd)];
         throw new AtlasError(
           `The ${name} activations hold ${a[k]} at sentence ${Math.floor(k / m)}, neuron ${matrix}${c % nEmbd}.`,
           where,
@@ -108,7 +109,7 @@ function checkInput(input: LayerStatsInput): void {
 export async function computeLayerStats(input: LayerStatsInput): Promise<LayerStatsResult> {
   checkInput(input);
   const { layer, target, nontarget, nSentences: n, nEmbd: d, nHead, seed } = input;
-  const m = 3 * d;
+  const m = BLOCK_COUNT * d;
   const warnings: string[] = [];
 
   // The four conditions in parallel (pool.ts); the baselines shuffle the target there.
@@ -194,7 +195,7 @@ export async function computeLayerStats(input: LayerStatsInput): Promise<LayerSt
 
 function exampleLooks(input: LayerStatsInput, warnings: string[]): LayerStats['examples'] {
   const { nSentences: n, nEmbd: d, target } = input;
-  const m = 3 * d;
+  const m = BLOCK_COUNT * d;
   const clamp = (what: string, wanted: [number, number], limit: number): [number, number] => {
     const out = wanted.map((w) => Math.min(Math.max(0, Math.trunc(w)), limit - 1)) as [number, number];
     if (out[0] !== wanted[0] || out[1] !== wanted[1]) {
@@ -234,7 +235,7 @@ export function warmUpStats(): Promise<void> {
     const nSentences = 54;
     const nEmbd = 768;
     const x = (salt: number) => {
-      const out = new Float32Array(nSentences * 3 * nEmbd);
+      const out = new Float32Array(nSentences * BLOCK_COUNT * nEmbd);
       for (let k = 0; k < out.length; k++) out[k] = (Math.sin(k * 12.9898 + salt) * 43758.5453) % 1;
       return out;
     };

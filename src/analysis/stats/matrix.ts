@@ -7,6 +7,7 @@ import { MOMENTS_MAX_ROWS, exactMoments, type Moments } from './moments.ts';
 import { previewStride } from './preview.ts';
 import { scanSimilarities } from './scan.ts';
 import { transpose } from './transpose.ts';
+import { BLOCK_COUNT } from '../shapes.ts';
 
 /**
  * Everything the statistics need from one activation matrix (a condition): its
@@ -69,12 +70,12 @@ export async function analyseMatrix(job: MatrixJob): Promise<MatrixResult> {
  * Warms this thread up for GPT-2-small-sized layers at the lecture's 54 sentences
  * (the commonest shape; another shape only compiles its own kernel on first use):
  * onnxruntime's sessions created, the scan kernel compiled and run over whole
- * 3d × 3d Grams, every step's JavaScript run once. layer-stats.ts warmUpStats then
+ * (BLOCK_COUNT·d)² Grams, every step's JavaScript run once. layer-stats.ts warmUpStats then
  * runs whole layers through the pool, which finishes the JIT's work. Results are
  * discarded.
  */
 export async function warmUpMatrix(nEmbd = 768, nHead = 12, rows = 54): Promise<void> {
-  const m = 3 * nEmbd;
+  const m = BLOCK_COUNT * nEmbd;
   const x = new Float32Array(rows * m);
   for (let k = 0; k < x.length; k++) x[k] = (Math.sin(k * 12.9898) * 43758.5453) % 1;
   const base = { x, rows, m, nHead, seed: 0, layer: 0 };

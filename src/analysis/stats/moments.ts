@@ -1,6 +1,6 @@
 import type { Columns } from './columns.ts';
 import { blockGramFloat64 } from './onnx.ts';
-import { BLOCKS_OF_PAIR } from './pair-mask.ts';
+import { BLOCK_COUNT, BLOCKS_OF_PAIR, PAIR_COUNT } from '../shapes.ts';
 
 /**
  * Sums and sums of squares of each pair type's similarities, in float64 without
@@ -26,8 +26,10 @@ export interface Moments {
 export async function exactMoments(x: Float32Array, cols: Columns): Promise<Moments> {
   const n = cols.rows;
   const m = cols.cols;
-  const d = m / 3;
-  // Z [n, 6, d]: per sentence the cosine-normalised then the correlation-normalised row.
+  const d = m / BLOCK_COUNT;
+  // Z [n, zBlocks, d]: per sentence the cosine-normalised then the correlation-normalised row,
+  // each of BLOCK_COUNT blocks.
+  const zBlocks = 2 * BLOCK_COUNT;
   // Divisors, Infinity for an undefined neuron (its entries become 0): no branch per entry.
   const cosDiv = new Float64Array(m);
   const corrDiv = new Float64Array(m);
@@ -47,10 +49,10 @@ export async function exactMoments(x: Float32Array, cols: Columns): Promise<Mome
     }
   }
   // Row sums per block and squared column norms (the Gram's diagonal).
-  const rowSum = new Float64Array(n * 6);
+  const rowSum = new Float64Array(n * zBlocks);
   const diag = new Float64Array(2 * m);
   for (let s = 0; s < n; s++) {
-    for (let blk = 0; blk < 6; blk++) {
+    for (let blk = 0; blk < zBlocks; blk++) {
       let acc = 0;
       const base = s * 2 * m + blk * d;
       for (let c = 0; c < d; c++) {
@@ -58,19 +60,19 @@ export async function exactMoments(x: Float32Array, cols: Columns): Promise<Mome
         acc += v;
         diag[blk * d + c] += v * v;
       }
-      rowSum[s * 6 + blk] = acc;
+      rowSum[s * zBlocks + blk] = acc;
     }
   }
-  const p = await blockGramFloat64(z, n, 6, d);
-  const sum = [new Float64Array(6), new Float64Array(6)];
-  const sumSq = [new Float64Array(6), new Float64Array(6)];
+  const p = await blockGramFloat64(z, n, zBlocks, d);
+  const sum = [new Float64Array(PAIR_COUNT), new Float64Array(PAIR_COUNT)];
+  const sumSq = [new Float64Array(PAIR_COUNT), new Float64Array(PAIR_COUNT)];
   for (let metric = 0; metric < 2; metric++) {
-    for (let pair = 0; pair < 6; pair++) {
+    for (let pair = 0; pair < PAIR_COUNT; pair++) {
       const [ba, bb] = BLOCKS_OF_PAIR[pair];
-      const ka = metric * 3 + ba;
-      const kb = metric * 3 + bb;
+      const ka = metric * BLOCK_COUNT + ba;
+      const kb = metric * BLOCK_COUNT + bb;
       let s1 = 0;
-      for (let s = 0; s < n; s++) s1 += rowSum[s * 6 + ka] * rowSum[s * 6 + kb];
+      for (let s = 0; s < n; s++) s1 += rowSum[s * zBlocks + ka] * rowSum[s * zBlocks + kb];
       let s2 = 0;
       const pa = ka * n * n;
       const pb = kb * n * n;

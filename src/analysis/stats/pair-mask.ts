@@ -1,4 +1,5 @@
 import { PAIR_TYPES, type PairType } from '../format.ts';
+import { BLOCK_COUNT, BLOCKS_OF_PAIR, PAIR_OF_BLOCKS, isWithinPair } from '../shapes.ts';
 
 /**
  * The lecture's matrix mask: vectorMask = [1]*d + [2]*d + [3]*d, its outer product,
@@ -7,28 +8,7 @@ import { PAIR_TYPES, type PairType } from '../format.ts';
  * `cossim[matrixMask == k]` reads row-major, which is the order used everywhere here.
  */
 
-/** Pair index (into PAIR_TYPES) for row block a and column block b, a ≤ b (0 = Q, 1 = K, 2 = V). */
-export const PAIR_OF_BLOCKS: readonly (readonly number[])[] = [
-  [0, 3, 4],
-  [-1, 1, 5],
-  [-1, -1, 2],
-];
-
-/** Row and column block of each pair type. */
-export const BLOCKS_OF_PAIR: readonly (readonly [number, number])[] = [
-  [0, 0],
-  [1, 1],
-  [2, 2],
-  [0, 1],
-  [0, 2],
-  [1, 2],
-];
-
-export function isWithin(pair: number): boolean {
-  return pair < 3;
-}
-
-/** Pair type of entry (i, j) of the 3d × 3d matrix, or -1 when the mask is 0 there (j ≤ i). */
+/** Pair type of entry (i, j) of the (BLOCK_COUNT·d)² matrix, or -1 when the mask is 0 there (j ≤ i). */
 export function pairOf(i: number, j: number, d: number): number {
   if (j <= i) return -1;
   return PAIR_OF_BLOCKS[Math.floor(i / d)][Math.floor(j / d)];
@@ -36,14 +16,14 @@ export function pairOf(i: number, j: number, d: number): number {
 
 /** Number of entries of a pair type: d(d-1)/2 within, d² across. */
 export function pairCount(pair: number, d: number): number {
-  return isWithin(pair) ? (d * (d - 1)) / 2 : d * d;
+  return isWithinPair(pair) ? (d * (d - 1)) / 2 : d * d;
 }
 
-/** Values of a pair type (as `m[matrixMask == k]`) from a full row-major 3d × 3d matrix. */
+/** Values of a pair type (as `m[matrixMask == k]`) from a full row-major (BLOCK_COUNT·d)² matrix. */
 export function extractPair(matrix: ArrayLike<number>, d: number, pair: PairType | number): Float64Array {
   const p = typeof pair === 'number' ? pair : PAIR_TYPES.indexOf(pair);
   const [a, b] = BLOCKS_OF_PAIR[p];
-  const m = 3 * d;
+  const m = BLOCK_COUNT * d;
   const out = new Float64Array(pairCount(p, d));
   let k = 0;
   for (let i = a * d; i < (a + 1) * d; i++) {

@@ -1,5 +1,5 @@
 import type { Summary } from '../format.ts';
-import { fineQuantiles, numpyDensity } from './histogram.ts';
+import { BIN_COUNT, fineQuantiles, numpyDensity } from './histogram.ts';
 import type { Distribution } from './exact.ts';
 
 /**
@@ -22,7 +22,7 @@ export function summarise(dist: Distribution, total: number, moments?: { sum: nu
     return {
       n: 0,
       undefined: total,
-      density: new Array<number>(100).fill(0),
+      density: new Array<number>(BIN_COUNT).fill(0),
       mean: 0,
       sd: 0,
       median: 0,
