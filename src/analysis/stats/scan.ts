@@ -1,12 +1,14 @@
 import { exactCorrelation, exactCosine, type Columns } from './columns.ts';
 import { forEachPanel, CHUNK, PANEL_ROWS, type Panel, type PanelTarget } from './gram.ts';
 import { FINE_BINS, FINE_LENGTH, FINE_PER_BIN } from './histogram.ts';
-import { PAIR_OF_BLOCKS, pairOf } from './pair-mask.ts';
+import { SLOTS, SLOT_C, SLOT_R, STATE, STATE_PAIR_BYTES, STATE_STRIDE, fineIndex } from './kernel-layout.ts';
+import { pairOf } from './pair-mask.ts';
 import { buildKernel, type Kernel, type RowKernel } from './scan-kernel.ts';
+import { BLOCK_COUNT, PAIR_COUNT, PAIR_OF_BLOCKS } from '../shapes.ts';
 
 /**
  * One pass over the upper triangle of the correlation Gram, panel by panel as
- * gram.ts computes it, producing for both metrics and all six pair types the raw
+ * gram.ts computes it, producing for both metrics and every pair type the raw
  * material of every statistic: fine counts, extremes, Σ|x| per head pair (hence
  * per pair), sums where asked, and the entries recomputed in float64 because they
  * lie within the Gram's error margin of a report-bin edge.
@@ -44,7 +46,7 @@ export interface ScanResult {
   acc: Accumulator[][];
   /** [metric] */
   exact: ExactValues[];
-  /** [metric]: Σ|x| per (row head, column head) over the upper triangle, heads × heads (heads = 3·n_head) */
+  /** [metric]: Σ|x| per (row head, column head) over the upper triangle, heads × heads (heads = BLOCK_COUNT·n_head) */
   headSums: Float64Array[];
   heads: number;
   /** the first `qqLimit` defined QQ cosines, row-major */
@@ -62,9 +64,6 @@ export interface ScanOptions {
 }
 
 const HALF = FINE_BINS / 2;
-/** kernel memory order of the metrics: correlation, cosine */
-const SLOT_R = 0;
-const SLOT_C = 1;
 
 /** Idle kernels by shape. A scan holds its kernel (memory included) until it
  * returns, so that concurrent scans (awaiting onnxruntime) never share one. */
@@ -81,8 +80,8 @@ function acquireKernel(m: number, dh: number, heads: number, float64: boolean): 
 
 export async function scanSimilarities(cols: Columns, options: ScanOptions): Promise<ScanResult> {
   const m = cols.cols;
-  const d = m / 3;
-  const heads = 3 * options.nHead;
+  const d = m / BLOCK_COUNT;
+  const heads = BLOCK_COUNT * options.nHead;
   const dh = d / options.nHead;
   // float32 lanes where the Gram is one float32 chunk and no sums are asked (moments.ts gives them)
   const { kernel, release } = acquireKernel(m, dh, heads, cols.rows > CHUNK || options.sums);
@@ -95,16 +94,19 @@ export async function scanSimilarities(cols: Columns, options: ScanOptions): Pro
 
 async function scanWith(kernel: Kernel, cols: Columns, options: ScanOptions): Promise<ScanResult> {
   const m = cols.cols;
-  const d = m / 3;
-  const heads = 3 * options.nHead;
+  const d = m / BLOCK_COUNT;
+  const heads = BLOCK_COUNT * options.nHead;
   const dh = d / options.nHead;
   const { layout, memory } = kernel;
   const buffer = memory.buffer;
-  const state = new Float64Array(buffer, layout.state, 6 * 8);
-  const fine = new Int32Array(buffer, layout.fine, 2 * 6 * FINE_LENGTH);
-  const headSums = new Float64Array(buffer, layout.heads, 2 * heads * heads);
+  const state = new Float64Array(buffer, layout.state, PAIR_COUNT * STATE_STRIDE);
+  const fine = new Int32Array(buffer, layout.fine, SLOTS * PAIR_COUNT * FINE_LENGTH);
+  const headSums = new Float64Array(buffer, layout.heads, SLOTS * heads * heads);
   const flags = new Int32Array(buffer, layout.flags, layout.flagCapacity);
-  for (let pair = 0; pair < 6; pair++) state.set([Infinity, -Infinity, Infinity, -Infinity, 0, 0, 0, 0], pair * 8);
+  const emptyState = new Float64Array(STATE_STRIDE);
+  emptyState[STATE.minR] = emptyState[STATE.minC] = Infinity;
+  emptyState[STATE.maxR] = emptyState[STATE.maxC] = -Infinity;
+  for (let pair = 0; pair < PAIR_COUNT; pair++) state.set(emptyState, pair * STATE_STRIDE);
   fine.fill(0);
   headSums.fill(0);
   new Float64Array(buffer, layout.a, m).set(cols.a);
@@ -117,8 +119,7 @@ async function scanWith(kernel: Kernel, cols: Columns, options: ScanOptions): Pr
   const { a, b, cosBad, corrBad } = cols;
   const rows = options.sums ? (kernel.rowsSums as RowKernel[]) : kernel.rows;
   const elemBytes = kernel.elem === 'f32' ? 4 : 8;
-  const fineAt = (slot: number, pair: number) => (slot * 6 + pair) * FINE_LENGTH;
-  const counts = [new Float64Array(6), new Float64Array(6)]; // [slot][pair]
+  const counts = [new Float64Array(PAIR_COUNT), new Float64Array(PAIR_COUNT)]; // [slot][pair]
   const exact: ExactValues[] = [{ pair: [], value: [] }, { pair: [], value: [] }];
   const qq: number[] = [];
   // Columns where a metric is undefined; a prefix count finds runs without them.
@@ -162,12 +163,12 @@ async function scanWith(kernel: Kernel, cols: Columns, options: ScanOptions): Pr
     const rem = (f - 1) % FINE_PER_BIN;
     const near = f < 1 || f > FINE_BINS || (rem === 0 && t - f < mt) || (rem === FINE_PER_BIN - 1 && f + 1 - t < mt);
     if (near) flags[nf++] = ~(i * m + j);
-    else fine[fineAt(SLOT_C, pair) + f]++;
-    const s = pair * 8;
-    if (v < state[s + 2]) state[s + 2] = v;
-    if (v > state[s + 3]) state[s + 3] = v;
-    state[s + 6] += v;
-    state[s + 7] += v * v;
+    else fine[fineIndex(SLOT_C, pair) + f]++;
+    const s = pair * STATE_STRIDE;
+    if (v < state[s + STATE.minC]) state[s + STATE.minC] = v;
+    if (v > state[s + STATE.maxC]) state[s + STATE.maxC] = v;
+    state[s + STATE.sumC] += v;
+    state[s + STATE.sumSqC] += v * v;
     headSums[heads * heads + Math.floor(i / dh) * heads + Math.floor(j / dh)] += Math.abs(v);
     counts[SLOT_C][pair]++;
   };
@@ -179,15 +180,15 @@ async function scanWith(kernel: Kernel, cols: Columns, options: ScanOptions): Pr
       const rb = Math.floor(i / d);
       const rowBase = layout.panel + elemBytes * (i - p0) * stride - elemBytes * p0;
       const headRow = layout.heads + 8 * Math.floor(i / dh) * heads;
-      for (let cb = rb; cb < 3; cb++) {
+      for (let cb = rb; cb < BLOCK_COUNT; cb++) {
         const j0 = Math.max(i + 1, cb * d);
         const j1 = (cb + 1) * d;
         if (j0 >= j1) continue;
         const pair = PAIR_OF_BLOCKS[rb][cb];
         if (nf + 2 * (j1 - j0) > layout.flagCapacity) resolveFlags();
         const run = (r0: number, r1: number) => {
-          nf = rows[pair](rowBase + elemBytes * r0, r0, r1, a[i], b[i], i * m, nf, layout.state + 64 * pair,
-            layout.fine + 4 * fineAt(SLOT_R, pair), layout.fine + 4 * fineAt(SLOT_C, pair), headRow, mt);
+          nf = rows[pair](rowBase + elemBytes * r0, r0, r1, a[i], b[i], i * m, nf, layout.state + STATE_PAIR_BYTES * pair,
+            layout.fine + 4 * fineIndex(SLOT_R, pair), layout.fine + 4 * fineIndex(SLOT_C, pair), headRow, mt);
           counts[SLOT_R][pair] += r1 - r0;
           counts[SLOT_C][pair] += r1 - r0;
         };
@@ -219,17 +220,20 @@ async function scanWith(kernel: Kernel, cols: Columns, options: ScanOptions): Pr
 
   const acc: Accumulator[][] = [[], []];
   for (const [metric, slot] of [[METRIC_COS, SLOT_C], [METRIC_CORR, SLOT_R]]) {
-    for (let pair = 0; pair < 6; pair++) {
-      const s = pair * 8 + (slot === SLOT_R ? 0 : 2);
-      const sums = pair * 8 + (slot === SLOT_R ? 4 : 6);
+    const at =
+      slot === SLOT_R
+        ? { min: STATE.minR, max: STATE.maxR, sum: STATE.sumR, sumSq: STATE.sumSqR }
+        : { min: STATE.minC, max: STATE.maxC, sum: STATE.sumC, sumSq: STATE.sumSqC };
+    for (let pair = 0; pair < PAIR_COUNT; pair++) {
+      const s = pair * STATE_STRIDE;
       acc[metric].push({
-        fine: fine.slice(fineAt(slot, pair), fineAt(slot, pair) + FINE_LENGTH),
+        fine: fine.slice(fineIndex(slot, pair), fineIndex(slot, pair) + FINE_LENGTH),
         count: counts[slot][pair],
-        sum: options.sums ? state[sums] : 0,
-        sumSq: options.sums ? state[sums + 1] : 0,
+        sum: options.sums ? state[s + at.sum] : 0,
+        sumSq: options.sums ? state[s + at.sumSq] : 0,
         sumAbs: 0,
-        min: state[s],
-        max: state[s + 1],
+        min: state[s + at.min],
+        max: state[s + at.max],
       });
     }
   }
