@@ -1,4 +1,4 @@
-import { BIN_COUNT, FINE_PER_BIN } from './histogram.ts';
+import { BIN_COUNT, FINE_BINS, FINE_PER_BIN } from './histogram.ts';
 import { SLOT_C, SLOT_R, fineIndex, type KernelLayout } from './kernel-layout.ts';
 import { HALF, ROW_PARAMS, f64Bin, f64s, snippets, v128s } from './kernel-snippets.ts';
 import type { WasmFunction } from './wasm-asm.ts';
@@ -14,12 +14,24 @@ import type { WasmFunction } from './wasm-asm.ts';
  */
 
 /** 1.5·2²³: a float32 in [2²³, 2²⁴) has integer steps, so adding it rounds t to an
- * integer held in the low mantissa bits; subtracting its bits as an integer reads it */
-const MAGIC = 12582912;
-/** Bound on the float32 lanes' error in a value's report-bin position (x·50 + 50), in
- * report bins: the cosine within 5·2⁻²⁴ of float64 (×50), the position's own
- * rounding (≤ 2⁻¹⁷ below 128) — 2e-5 in all; four times that, to be safe. */
+ * integer held in the low mantissa bits; subtracting its bits as an integer reads it.
+ * That holds for |t| < 2²² (t is the fine position, at most FINE_BINS + 1). */
+const MAGIC = 1.5 * 2 ** 23;
+if (FINE_BINS + 2 >= 2 ** 22) {
+  throw new Error(`FINE_BINS = ${FINE_BINS} is too many for the float32 kernel's rounding by a magic number (below 2²² − 2): use fewer fine bins per bin.`);
+}
+/**
+ * Bound on the float32 lanes' error in a value's report-bin position
+ * (x·BIN_COUNT/2 + BIN_COUNT/2, in report bins): the cosine within 5·2⁻²⁴ of float64
+ * (times BIN_COUNT/2), plus the position's own rounding in its multiply and add (half
+ * an ulp each: one ulp of a float32 below the next power of two above BIN_COUNT).
+ * 2.2e-5 for 100 bins; F32_SLACK is at least four times that, to be safe.
+ */
+const F32_ERROR = 5 * 2 ** -24 * (BIN_COUNT / 2) + 2 ** (Math.ceil(Math.log2(BIN_COUNT + 1)) - 24);
 const F32_SLACK = 1e-4;
+if (F32_SLACK < 4 * F32_ERROR) {
+  throw new Error(`F32_SLACK (${F32_SLACK}) is below four times the float32 lanes' error (${F32_ERROR}) for BIN_COUNT = ${BIN_COUNT}: raise it.`);
+}
 
 /** Arguments of `careful4`, in order (locals of the f32x4 row function of the same names). */
 const CAREFUL4_ARGS = ['$r4', '$candR', '$candC', '$addrR', '$addrC', '$ai', '$bi', '$id', '$j', '$nf', '$fineR', '$fineC', '$mt'];
@@ -80,7 +92,7 @@ export function row4Function(layout: KernelLayout, dh: number, heads: number, pa
     local.get ${x} local.get $scale f32x4.mul local.get $shift f32x4.add local.get $magic f32x4.add local.get $magic i32x4.sub
     i32.const 2 i32x4.shl local.set $addr${m}
     local.get ${x} f32x4.abs local.tee $ax local.get $abs${m} f32x4.add local.set $abs${m}
-    local.get ${x} local.get $c50 f32x4.mul local.get $c50 f32x4.add local.tee $c
+    local.get ${x} local.get $halfBins f32x4.mul local.get $halfBins f32x4.add local.tee $c
     local.get $c f32x4.nearest f32x4.sub f32x4.abs local.get $delta f32x4.lt
     local.get $ax local.get $one f32x4.gt v128.or local.set $cand${m}
     local.get $min${m} local.get ${x} f32x4.pmin local.set $min${m}
@@ -99,7 +111,7 @@ export function row4Function(layout: KernelLayout, dh: number, heads: number, pa
     f64.const ${HALF} f32.demote_f64 f32x4.splat local.set $scale
     f64.const ${HALF + 0.5} f32.demote_f64 f32x4.splat local.set $shift
     f64.const ${MAGIC} f32.demote_f64 f32x4.splat local.set $magic
-    f64.const ${BIN_COUNT / 2} f32.demote_f64 f32x4.splat local.set $c50
+    f64.const ${BIN_COUNT / 2} f32.demote_f64 f32x4.splat local.set $halfBins
     f64.const 1 f32.demote_f64 f32x4.splat local.set $one
     ;; the margin ($mt, fine bins) in report bins, plus the float32 lanes' error
     local.get $mt f64.const ${1 / FINE_PER_BIN} f64.mul f64.const ${F32_SLACK} f64.add f32.demote_f64 f32x4.splat local.set $delta
@@ -126,7 +138,7 @@ export function row4Function(layout: KernelLayout, dh: number, heads: number, pa
       ['$j', 'i32'], ['$end', 'i32'], ['$cell', 'i32'], ['$f', 'i32'], ['$rem', 'i32'],
       ...f64s(['$r', '$v', '$t', '$ff', '$sminR', '$smaxR', '$sminC', '$smaxC', '$sabsR', '$sabsC']),
       ...v128s([
-        '$r4', '$v4', '$ax', '$c', '$ai4', '$bi4', '$scale', '$shift', '$c50', '$one', '$delta',
+        '$r4', '$v4', '$ax', '$c', '$ai4', '$bi4', '$scale', '$shift', '$halfBins', '$one', '$delta',
         '$magic', '$addrR', '$addrC', '$candR', '$candC', '$minR', '$maxR', '$minC', '$maxC', '$absR', '$absC',
       ]),
     ],

@@ -11,6 +11,29 @@ import type { WasmFunction } from './wasm-asm.ts';
  * float32 Gram into the float64 panel.
  */
 
+/**
+ * ⌊f / FINE_PER_BIN⌋ without a division in the lanes: (f · DIV_MUL) >>> DIV_SHIFT with
+ * DIV_MUL = ⌈2^DIV_SHIFT / FINE_PER_BIN⌉, for every fine bin 0 ≤ f ≤ FINE_BINS + 1.
+ * Such a multiply-and-shift is exact only over a bounded range of f, so the shift is
+ * the smallest one for which every f in range gives the quotient (checked here, all
+ * of them), with f · DIV_MUL below 2³² (the lanes multiply modulo 2³² and shift
+ * unsigned). For 200 fine
+ * bins per bin: 5243 and 20.
+ */
+const { DIV_MUL, DIV_SHIFT } = (() => {
+  for (let shift = 0; shift < 32; shift++) {
+    const mul = Math.ceil(2 ** shift / FINE_PER_BIN);
+    if ((FINE_BINS + 1) * mul >= 2 ** 32) break;
+    let exact = true;
+    for (let f = 0; f <= FINE_BINS + 1 && exact; f++) exact = Math.floor((f * mul) / 2 ** shift) === Math.floor(f / FINE_PER_BIN);
+    if (exact) return { DIV_MUL: mul, DIV_SHIFT: shift };
+  }
+  throw new Error(`No 32-bit multiply-and-shift divides the fine bins 0 … ${FINE_BINS + 1} by FINE_PER_BIN = ${FINE_PER_BIN}: use fewer fine bins.`);
+})();
+/** A fine bin f is next to a report edge when f mod FINE_PER_BIN is below this: 0 (the
+ * top fine bin of a report bin, as (f − 1) mod FINE_PER_BIN = FINE_PER_BIN − 1) or 1 (the bottom one). */
+const NEAR_EDGE = 2;
+
 const LOW_LANES = '0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23'; // [a, b, 0, 0] and [c, d, 0, 0] → [a, b, c, d]
 
 /** Arguments of `careful`, in order (locals of the row function of the same names). */
@@ -44,14 +67,14 @@ export function rowFunction(layout: KernelLayout, sums: boolean, dh: number, hea
   // Two entries (lanes lo/hi of one f64x2) from the panel at $p + offset.
   const pairAt = (offset: number) => `local.get $p v128.load offset=${offset}`;
   // Four entries' fine bins (clamped to the histogram) and addresses, and which are
-  // candidates for a flag: in a fine bin next to a report edge, f mod 200 ∈ {0, 1}
-  // (f·10486 >> 21 = ⌊f/200⌋ for 0 ≤ f ≤ 20001), or outside (f = 0, f = FINE_BINS + 1).
+  // candidates for a flag: in a fine bin next to a report edge, f mod FINE_PER_BIN < NEAR_EDGE
+  // (⌊f / FINE_PER_BIN⌋ by DIV_MUL and DIV_SHIFT), or outside (f = 0, f = FINE_BINS + 1).
   const binsAndCandidates = (lo: string, hi: string, m: 'R' | 'C') => `
     local.get ${lo} local.get $scale f64x2.mul local.get $shift f64x2.add i32x4.trunc_sat_f64x2_s_zero
     local.get ${hi} local.get $scale f64x2.mul local.get $shift f64x2.add i32x4.trunc_sat_f64x2_s_zero
     i8x16.shuffle ${LOW_LANES} local.get $last4 i32x4.min_u local.tee $bins${m}
-    local.get $bins${m} local.get $k10486 i32x4.mul i32.const 21 i32x4.shr_u local.get $k200 i32x4.mul i32x4.sub
-    local.get $two4 i32x4.lt_s local.set $cand${m}
+    local.get $bins${m} local.get $divMul i32x4.mul i32.const ${DIV_SHIFT} i32x4.shr_u local.get $perBin i32x4.mul i32x4.sub
+    local.get $nearEdge i32x4.lt_s local.set $cand${m}
     local.get $bins${m} i32.const 2 i32x4.shl local.get $fine${m}4 i32x4.add local.set $addr${m}`;
   const vectorTotals = (x: string, m: 'R' | 'C') => `
     local.get $abs${m} local.get ${x} f64x2.abs f64x2.add local.set $abs${m}
@@ -82,9 +105,9 @@ export function rowFunction(layout: KernelLayout, sums: boolean, dh: number, hea
     f64.const ${HALF} f64x2.splat local.set $scale
     f64.const ${HALF + 1} f64x2.splat local.set $shift
     i32.const ${FINE_BINS + 1} i32x4.splat local.set $last4
-    i32.const 10486 i32x4.splat local.set $k10486
-    i32.const ${FINE_PER_BIN} i32x4.splat local.set $k200
-    i32.const 2 i32x4.splat local.set $two4
+    i32.const ${DIV_MUL} i32x4.splat local.set $divMul
+    i32.const ${FINE_PER_BIN} i32x4.splat local.set $perBin
+    i32.const ${NEAR_EDGE} i32x4.splat local.set $nearEdge
     ${headLoop({ dh, headC, step: 4 * size, load: 'local.get $p f64.load', size, sums, reduce: (v) => `${lane(v, 0)} ${lane(v, 1)} f64.add`, quad: `
             ${pairAt(0)} local.set $rlo
             ${pairAt(2 * size)} local.set $rhi
@@ -115,7 +138,7 @@ export function rowFunction(layout: KernelLayout, sums: boolean, dh: number, hea
       ['$j', 'i32'], ['$end', 'i32'], ['$cell', 'i32'], ['$f', 'i32'], ['$rem', 'i32'],
       ...f64s(['$r', '$v', '$t', '$ff', '$sminR', '$smaxR', '$sminC', '$smaxC', '$sabsR', '$sabsC', '$ssumR', '$ssqR', '$ssumC', '$ssqC']),
       ...v128s([
-        '$rlo', '$rhi', '$vlo', '$vhi', '$binsR', '$binsC', '$ai2', '$bi2', '$scale', '$shift', '$last4', '$k10486', '$k200', '$two4',
+        '$rlo', '$rhi', '$vlo', '$vhi', '$binsR', '$binsC', '$ai2', '$bi2', '$scale', '$shift', '$last4', '$divMul', '$perBin', '$nearEdge',
         '$fineR4', '$fineC4', '$addrR', '$addrC', '$candR', '$candC',
         '$minR', '$maxR', '$minC', '$maxC', '$absR', '$absC', '$sumR', '$sqR', '$sumC', '$sqC',
       ]),
