@@ -2,6 +2,9 @@ import { CONDITIONS, PAIR_TYPES, type Condition, type LayerStats, type Metric, t
 import type { Analysis } from './load.ts';
 import { ACROSS_PAIRS, CONDITION_LABELS, WITHIN_PAIRS } from './labels.ts';
 import type { Group, Side } from './anchors.ts';
+import { pooledDensity, pooledSummary } from './pooled.ts';
+
+export { pooledDensity };
 
 /**
  * The data behind each figure, shaped for plotting: pure functions of the analysis output.
@@ -54,13 +57,6 @@ export function binCentres(edges: readonly number[]): number[] {
   return edges.slice(0, -1).map((edge, i) => round((edge + edges[i + 1]) / 2, 4));
 }
 
-/** The density of several pair types pooled (weighted by their counts): the density of all their values together. */
-export function pooledDensity(summaries: readonly Summary[]): number[] {
-  const total = summaries.reduce((n, s) => n + s.n, 0);
-  const bins = summaries[0]?.density.length ?? 0;
-  return Array.from({ length: bins }, (_, i) => (total > 0 ? summaries.reduce((sum, s) => sum + s.density[i] * s.n, 0) / total : 0));
-}
-
 function curve(edges: readonly number[], density: readonly number[], series: string): CurvePoint[] {
   const centres = binCentres(edges);
   return density.map((y, i) => ({ x: centres[i], y: round(y, 3), series }));
@@ -99,26 +95,6 @@ export function pairHistogram(stats: LayerStats, metric: Metric, pair: PairType)
     points: CONDITIONS.flatMap((condition) => curve(stats.edges, m[condition][pair].density, condition)),
     styles: CONDITIONS.map((condition) => CONDITION_STYLES[condition]),
     summaries: CONDITIONS.map((condition) => ({ label: CONDITION_LABELS[condition], summary: m[condition][pair] })),
-  };
-}
-
-/** Count-weighted mean of a few summaries (mean, SD via pooled variance); quantiles are not pooled. */
-function pooledSummary(summaries: readonly Summary[]): Summary {
-  const n = summaries.reduce((sum, s) => sum + s.n, 0);
-  const mean = summaries.reduce((sum, s) => sum + s.mean * s.n, 0) / n;
-  const variance = summaries.reduce((sum, s) => sum + s.n * (s.sd ** 2 + (s.mean - mean) ** 2), 0) / n;
-  return {
-    ...summaries[0],
-    n,
-    undefined: summaries.reduce((sum, s) => sum + s.undefined, 0),
-    density: pooledDensity(summaries),
-    mean,
-    sd: Math.sqrt(variance),
-    median: NaN,
-    meanAbs: summaries.reduce((sum, s) => sum + s.meanAbs * s.n, 0) / n,
-    shareAbsOver05: summaries.reduce((sum, s) => sum + s.shareAbsOver05 * s.n, 0) / n,
-    min: Math.min(...summaries.map((s) => s.min)),
-    max: Math.max(...summaries.map((s) => s.max)),
   };
 }
 
