@@ -2,9 +2,11 @@ import { CONDITIONS, PAIR_TYPES, type Condition, type LayerStats, type Metric, t
 import type { Analysis } from './load.ts';
 import { ACROSS_PAIRS, CONDITION_LABELS, WITHIN_PAIRS } from './labels.ts';
 import type { Group, Side } from './anchors.ts';
+import { BLOCK_COLOURS_RGB, MASK_COLOURS, PAIR_COLOURS, type Dash } from './palette.ts';
 import { pooledDensity, pooledSummary } from './pooled.ts';
+import { BLOCKS } from '../shapes.ts';
 
-export { pooledDensity };
+export { BLOCK_COLOURS_RGB, MASK_COLOURS, PAIR_COLOURS, pooledDensity };
 
 /**
  * The data behind each figure, shaped for plotting: pure functions of the analysis output.
@@ -22,35 +24,16 @@ export interface SeriesStyle {
   key: string;
   label: string;
   colour: string;
-  dash: 'solid' | 'dashed' | 'dotted';
+  dash: Dash;
   /** stroke opacity, for curves drawn faint (1 when absent) */
   opacity?: number;
 }
-
-export const PAIR_COLOURS: Record<PairType, string> = {
-  QQ: 'var(--c-q)', KK: 'var(--c-k)', VV: 'var(--c-v)', QK: 'var(--c-qk)', QV: 'var(--c-qv)', KV: 'var(--c-kv)',
-};
 
 export const CONDITION_STYLES: Record<Condition, SeriesStyle> = {
   target: { key: 'target', label: CONDITION_LABELS.target, colour: 'var(--c-target)', dash: 'solid' },
   nontarget: { key: 'nontarget', label: CONDITION_LABELS.nontarget, colour: 'var(--c-nontarget)', dash: 'solid' },
   shuffled: { key: 'shuffled', label: CONDITION_LABELS.shuffled, colour: 'var(--c-baseline)', dash: 'dashed' },
   shuffledPerNeuron: { key: 'shuffledPerNeuron', label: CONDITION_LABELS.shuffledPerNeuron, colour: 'var(--c-baseline)', dash: 'dotted' },
-};
-
-/**
- * The six pair types of the matrix-mask figure, six distinct Okabe–Ito colours: the histograms
- * reuse QQ's colour for QK and so on (they never share a panel), the mask shows all six at once.
- */
-export const MASK_COLOURS: Record<PairType, string> = {
-  QQ: '#0072b2', KK: '#d55e00', VV: '#009e73', QK: '#cc79a7', QV: '#e69f00', KV: '#56b4e9',
-};
-
-/** Q, K, V (the blocks of c_attn's output), for the token-average figure. */
-export const BLOCK_COLOURS_RGB: Record<'Q' | 'K' | 'V', [number, number, number]> = {
-  Q: [0, 114, 178], // Okabe–Ito blue
-  K: [213, 94, 0], // vermillion
-  V: [0, 158, 115], // bluish green
 };
 
 export function binCentres(edges: readonly number[]): number[] {
@@ -84,7 +67,7 @@ export function layerHistogram(stats: LayerStats, metric: Metric, side: Side, gr
   const baseline = pairs.map((pair) => m.shuffled[pair]);
   points.push(...curve(stats.edges, pooledDensity(baseline), 'shuffled'));
   styles.push({ ...CONDITION_STYLES.shuffled, label: `shuffled baseline (${pairs.join(', ')} pooled)` });
-  summaries.push({ label: 'shuffled baseline', summary: pooledSummary(baseline) });
+  summaries.push({ label: CONDITION_LABELS.shuffled, summary: pooledSummary(baseline) });
   return { points, styles, summaries };
 }
 
@@ -144,7 +127,7 @@ export function headCells(stats: LayerStats, metric: Metric, side: Side, pair: P
 /** "Q123", "K5", "V700": a column of c_attn's output by block and index within it. */
 export function neuronLabel(column: number, nEmbd: number): string {
   const block = Math.floor(column / nEmbd);
-  return `${'QKV'[block] ?? '?'}${column - block * nEmbd}`;
+  return `${BLOCKS[block] ?? '?'}${column - block * nEmbd}`;
 }
 
 export interface ScatterPoint {

@@ -10,6 +10,7 @@ import { pairSlug } from './labels.ts';
 import type { Analysis } from './load.ts';
 import { encodeIndexedPng } from './png.ts';
 import { scatterImage, similarityImage } from './raster.ts';
+import { BLOCK_COUNT, BLOCKS } from '../shapes.ts';
 
 /**
  * The PNG files of a layer page and the geometry the page draws around them. A page and the
@@ -53,12 +54,12 @@ export function pairBlockImageName(metric: Metric, side: Side, pair: PairType): 
 /** Which neurons the layer page's matrix image samples: every `stride`-th, `side` of them. */
 export function similaritySampling(analysis: Analysis, layer: number, metric: Metric = 'cosine'): { stride: number; side: number } {
   const side = analysis.similarity(layer, metric, 'target').shape[0];
-  return { side, stride: previewStride(3 * analysis.manifest.model.n_embd) };
+  return { side, stride: previewStride(BLOCK_COUNT * analysis.manifest.model.n_embd) };
 }
 
 /** The first index of each block of Q | K | V, by letter. */
 function blockStart(block: string, d: number): number {
-  return 'QKV'.indexOf(block) * d;
+  return (BLOCKS as readonly string[]).indexOf(block) * d;
 }
 
 /**
@@ -149,7 +150,7 @@ export function renderLayerImage(analysis: Analysis, layer: number, name: string
       const view = tokenAverageView(analysis, layer, side);
       const values = analysis.stats(layer).tokenAverage[side];
       const d = analysis.manifest.model.n_embd;
-      const series = (['Q', 'K', 'V'] as const).map((block, b) => {
+      const series = BLOCKS.map((block, b) => {
         const y = values.slice(b * d, (b + 1) * d);
         return { x: y.map((_, i) => b * d + i), y, colour: BLOCK_COLOURS_RGB[block] };
       });

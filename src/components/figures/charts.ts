@@ -1,15 +1,23 @@
 import * as Plot from '@observablehq/plot';
-import type { HistogramData, HeadCell, ScatterPoint, SeriesStyle, TrendPoint } from '../../analysis/report/figures.ts';
+import type { HistogramData, HeadCell, ScatterPoint, TrendPoint } from '../../analysis/report/figures.ts';
 import type { QuantileBox } from '../../analysis/report/compare.ts';
 import type { RasterView } from '../../analysis/report/images.ts';
 import { divergingColour, hex, legendSteps } from '../../analysis/report/colormap.ts';
-import { formatNumber } from '../../analysis/report/labels.ts';
+import { countWord, formatNumber } from '../../analysis/report/labels.ts';
+import { BLOCK_COLOUR_VARS, DASH_PATTERNS, TREND_DASH } from '../../analysis/report/palette.ts';
+import { PAIR_TYPES } from '../../analysis/format.ts';
+import { BLOCK_COUNT, BLOCKS, PAIR_COUNT } from '../../analysis/shapes.ts';
 import { encodeIndexedPng } from '../../analysis/report/png.ts';
 import { dotsPath, frameImage, renderPlot } from './plot.ts';
 
 /** The report's figure types, each a function from page data to an SVG string. */
 
-const DASH: Record<SeriesStyle['dash'], string | undefined> = { solid: undefined, dashed: '6,4', dotted: '1.5,3' };
+/** The first index of each block (and the end of the last): 0, d, 2d, 3d. */
+const blockStarts = (d: number) => Array.from({ length: BLOCK_COUNT + 1 }, (_, b) => b * d);
+/** The middle of each block, where its letter goes on an axis. */
+const blockCentres = (d: number) => BLOCKS.map((_, b) => (b + 0.5) * d);
+/** The block letter of an index along an axis. */
+const blockLetter = (d: number) => (v: number) => BLOCKS[Math.floor(v / d)];
 
 export interface DensityOptions {
   xLabel: string;
@@ -18,7 +26,7 @@ export interface DensityOptions {
   height?: number;
 }
 
-/** Density curves over the 100 bins of −1..1, one line per series, dashes for baselines. */
+/** Density curves over the report bins (BIN_COUNT) of −1..1, one line per series, dashes for baselines. */
 export function densityChart(data: HistogramData, options: DensityOptions): string {
   return renderPlot({
     ariaLabel: options.ariaLabel,
@@ -30,7 +38,7 @@ export function densityChart(data: HistogramData, options: DensityOptions): stri
     marks: [
       Plot.ruleY([0]),
       ...data.styles.map((style) => Plot.lineY(data.points.filter((p) => p.series === style.key), {
-        x: 'x', y: 'y', stroke: style.colour, strokeWidth: style.dash === 'solid' ? 1.8 : 1.5, strokeDasharray: DASH[style.dash],
+        x: 'x', y: 'y', stroke: style.colour, strokeWidth: style.dash === 'solid' ? 1.8 : 1.5, strokeDasharray: DASH_PATTERNS[style.dash],
         strokeOpacity: style.opacity,
       })),
     ],
@@ -118,20 +126,20 @@ export interface MatrixOptions {
   size?: number;
 }
 
-/** The 3d × 3d similarity matrix as an image (row 0 at the top, as imshow), Q/K/V blocks outlined. */
+/** The (BLOCK_COUNT·d)² similarity matrix as an image (row 0 at the top, as imshow), Q/K/V blocks outlined. */
 export function matrixChart(options: MatrixOptions): string {
   const side = options.size ?? 300;
   const margin = { marginLeft: 30, marginRight: 8, marginTop: 8, marginBottom: 30 };
-  const n = 3 * options.nEmbd;
-  const centres = [0.5, 1.5, 2.5].map((c) => c * options.nEmbd);
-  const boundaries = [options.nEmbd, 2 * options.nEmbd];
+  const n = BLOCK_COUNT * options.nEmbd;
+  const centres = blockCentres(options.nEmbd);
+  const boundaries = blockStarts(options.nEmbd).slice(1, -1);
   return renderPlot({
     ariaLabel: options.ariaLabel,
     width: side + margin.marginLeft + margin.marginRight,
     height: side + margin.marginTop + margin.marginBottom,
     ...margin,
-    x: { domain: [0, n], ticks: centres, tickFormat: (v: number) => 'QKV'[Math.floor(v / options.nEmbd)], tickSize: 0, label: null },
-    y: { domain: [n, 0], ticks: centres, tickFormat: (v: number) => 'QKV'[Math.floor(v / options.nEmbd)], tickSize: 0, label: null },
+    x: { domain: [0, n], ticks: centres, tickFormat: blockLetter(options.nEmbd), tickSize: 0, label: null },
+    y: { domain: [n, 0], ticks: centres, tickFormat: blockLetter(options.nEmbd), tickSize: 0, label: null },
     marks: [
       frameImage(options.href, 'matrix'),
       Plot.ruleX(boundaries, { stroke: 'currentColor', strokeWidth: 1 }),
@@ -155,21 +163,20 @@ export function matrixLegend(): string {
   });
 }
 
-const BLOCK_VARS = { Q: 'var(--c-q)', K: 'var(--c-k)', V: 'var(--c-v)' } as const;
-
-/** The lecture's vector mask: each of the 3d indices of c_attn's output labelled 1 (Q), 2 (K) or 3 (V). */
+/** The lecture's vector mask: each of the BLOCK_COUNT·d indices of c_attn's output labelled with its block's number, 1 (Q), 2 (K) or 3 (V). */
 export function vectorMaskChart(nEmbd: number): string {
   const d = nEmbd;
-  const segments = (['Q', 'K', 'V'] as const).map((block, b) => ({ block, x1: b * d, x2: (b + 1) * d - 1, y: b + 1 }));
+  const segments = BLOCKS.map((block, b) => ({ block, x1: b * d, x2: (b + 1) * d - 1, y: b + 1 }));
+  const ranges = segments.map((s, b) => `${s.x1} to ${s.x2} ${b === 0 ? 'are ' : ''}${s.block} (value ${s.y})`);
   return renderPlot({
-    ariaLabel: `Vector mask: indices 0 to ${d - 1} are Q (value 1), ${d} to ${2 * d - 1} K (value 2), ${2 * d} to ${3 * d - 1} V (value 3).`,
+    ariaLabel: `Vector mask: indices ${ranges.join(', ')}.`,
     width: 340,
     height: 220,
     marginLeft: 48, marginBottom: 36, marginTop: 12, marginRight: 12,
-    x: { domain: [0, 3 * d], ticks: [0, d, 2 * d, 3 * d], label: 'Index (Q | K | V)', labelAnchor: 'center', labelArrow: 'none' },
-    y: { domain: [0.5, 3.5], ticks: [1, 2, 3], tickFormat: (v: number) => `${v} (${'QKV'[v - 1]})`, label: 'Mask value', labelAnchor: 'center', labelArrow: 'none', grid: true },
+    x: { domain: [0, BLOCK_COUNT * d], ticks: blockStarts(d), label: `Index (${BLOCKS.join(' | ')})`, labelAnchor: 'center', labelArrow: 'none' },
+    y: { domain: [0.5, BLOCK_COUNT + 0.5], ticks: segments.map((s) => s.y), tickFormat: (v: number) => `${v} (${BLOCKS[v - 1]})`, label: 'Mask value', labelAnchor: 'center', labelArrow: 'none', grid: true },
     marks: [
-      Plot.link(segments, { x1: 'x1', x2: 'x2', y1: 'y', y2: 'y', stroke: (s: (typeof segments)[number]) => BLOCK_VARS[s.block], strokeWidth: 6 }),
+      Plot.link(segments, { x1: 'x1', x2: 'x2', y1: 'y', y2: 'y', stroke: (s: (typeof segments)[number]) => BLOCK_COLOUR_VARS[s.block], strokeWidth: 6 }),
       Plot.frame({ strokeOpacity: 0.3 }),
     ],
   });
@@ -177,16 +184,16 @@ export function vectorMaskChart(nEmbd: number): string {
 
 /**
  * The lecture's matrix mask, np.triu(vectorMask ⊗ vectorMask, 1): the upper triangle of the
- * 3d × 3d matrix split into the six pair types by the product of the two mask values (QQ 1,
+ * (BLOCK_COUNT·d)² matrix split into the pair types by the product of the two mask values (QQ 1,
  * QK 2, QV 3, KK 4, KV 6, VV 9); the diagonal and the lower triangle are 0, left out.
  */
 export function matrixMaskChart(nEmbd: number, colours: Record<string, string>): string {
   const d = nEmbd;
-  const n = 3 * d;
+  const n = BLOCK_COUNT * d;
   const shapes: { pair: string; value: number; points: [number, number][] }[] = [];
-  for (let r = 0; r < 3; r++) {
-    for (let c = r; c < 3; c++) {
-      const pair = 'QKV'[r] + 'QKV'[c];
+  for (let r = 0; r < BLOCK_COUNT; r++) {
+    for (let c = r; c < BLOCK_COUNT; c++) {
+      const pair = BLOCKS[r] + BLOCKS[c];
       const [x0, x1, y0, y1] = [c * d, (c + 1) * d, r * d, (r + 1) * d];
       shapes.push({ pair, value: (r + 1) * (c + 1), points: r === c ? [[x0, y0], [x1, y0], [x1, y1]] : [[x0, y0], [x1, y0], [x1, y1], [x0, y1]] });
     }
@@ -208,19 +215,19 @@ export function matrixMaskChart(nEmbd: number, colours: Record<string, string>):
     const [cx, cy] = shape.points.reduce(([sx, sy], [px, py]) => [sx + px / shape.points.length, sy + py / shape.points.length], [0, 0]);
     return { x: cx, y: cy, text: `${shape.pair} = ${shape.value}` };
   });
-  const centres = [0.5, 1.5, 2.5].map((k) => k * d);
+  const centres = blockCentres(d);
   return renderPlot({
-    ariaLabel: 'Matrix mask: the upper triangle of the similarity matrix, without the diagonal, split into six pair types by the product of the mask values: QQ 1, QK 2, QV 3, KK 4, KV 6, VV 9; the diagonal and the lower triangle are 0.',
+    ariaLabel: `Matrix mask: the upper triangle of the similarity matrix, without the diagonal, split into ${countWord(PAIR_COUNT)} pair types by the product of the mask values: ${shapes.map((s) => `${s.pair} ${s.value}`).join(', ')}; the diagonal and the lower triangle are 0.`,
     width: 260,
     height: 250,
     marginLeft: 30, marginRight: 8, marginTop: 8, marginBottom: 30,
-    x: { domain: [0, n], ticks: centres, tickFormat: (v: number) => 'QKV'[Math.floor(v / d)], tickSize: 0, label: null },
-    y: { domain: [n, 0], ticks: centres, tickFormat: (v: number) => 'QKV'[Math.floor(v / d)], tickSize: 0, label: null },
+    x: { domain: [0, n], ticks: centres, tickFormat: blockLetter(d), tickSize: 0, label: null },
+    y: { domain: [n, 0], ticks: centres, tickFormat: blockLetter(d), tickSize: 0, label: null },
     marks: [
       polygons,
       Plot.text(labels, { x: 'x', y: 'y', text: 'text', fontSize: 10, fill: 'currentColor' }),
-      Plot.ruleX([d, 2 * d], { strokeOpacity: 0.4 }),
-      Plot.ruleY([d, 2 * d], { strokeOpacity: 0.4 }),
+      Plot.ruleX(blockStarts(d).slice(1, -1), { strokeOpacity: 0.4 }),
+      Plot.ruleY(blockStarts(d).slice(1, -1), { strokeOpacity: 0.4 }),
       Plot.frame(),
     ],
   });
@@ -307,7 +314,7 @@ export interface TrendOptions {
   width?: number;
   /** facet by pair (overview) or not (one pair) */
   facetPairs: boolean;
-  /** the pair types of the columns when faceting (all six by default): three to a chart reflow on a phone */
+  /** the pair types of the columns when faceting (all of them by default): three to a chart reflow on a phone */
   pairs?: readonly string[];
 }
 
@@ -315,7 +322,7 @@ const STATISTIC_LABELS = { sd: 'SD', meanAbs: 'mean |x|' } as const;
 const TREND_STYLES = {
   target: { stroke: 'var(--c-target)', dash: undefined },
   nontarget: { stroke: 'var(--c-nontarget)', dash: undefined },
-  shuffled: { stroke: 'var(--c-baseline)', dash: '5,3' },
+  shuffled: { stroke: 'var(--c-baseline)', dash: TREND_DASH },
 } as const;
 
 /** SD and mean |x| across layers, target vs comparison token vs shuffled baseline; small multiples by pair when asked. */
@@ -336,13 +343,13 @@ export function trendChart(points: TrendPoint[], options: TrendOptions): string 
   return renderPlot({
     ariaLabel: options.ariaLabel,
     // narrow enough to be drawn at 90 % or more on a phone (358 px of text width)
-    width: options.width ?? (options.facetPairs ? 100 + 84 * (options.pairs?.length ?? 6) : 400),
+    width: options.width ?? (options.facetPairs ? 100 + 84 * (options.pairs?.length ?? PAIR_COUNT) : 400),
     height: options.facetPairs ? 300 : 200,
     marginLeft: 44,
     marginRight: options.facetPairs ? 56 : 10,
     x: { label: 'Layer', labelAnchor: 'center', labelArrow: 'none', ticks, tickFormat: 'd', domain: [layers[0], layers[layers.length - 1]] },
     y: { label: null, grid: true, ticks: 4, zero: true },
-    fx: { label: null, ...(options.facetPairs ? { domain: options.pairs ?? ['QQ', 'KK', 'VV', 'QK', 'QV', 'KV'] } : {}) },
+    fx: { label: null, ...(options.facetPairs ? { domain: options.pairs ?? PAIR_TYPES } : {}) },
     fy: { label: null },
     marks: [
       options.highlight !== undefined ? Plot.ruleX([options.highlight], { stroke: 'var(--c-highlight)', strokeWidth: 6, strokeOpacity: 0.35 }) : null,
