@@ -1,4 +1,4 @@
-import { PAIR_TYPES, type PairType } from './format.ts';
+import { PAIR_TYPES, type Condition, type MetricStats, type PairType } from './format.ts';
 
 /**
  * The shapes every statistic is built on, one place each: the blocks of c_attn's
@@ -65,3 +65,19 @@ export const BLOCKS_OF_PAIR: readonly (readonly [number, number])[] = PAIRS.map(
 export const BIN_COUNT = 100;
 /** Fine bins (for quantiles and distances) per report bin: each report bin is a whole number of them. */
 export const FINE_PER_BIN = 200;
+
+export type ComparisonKey = keyof MetricStats['comparisons'];
+
+/** The comparisons of MetricStats, per pair type, in the order tables and downloads list
+ * them: measured conditions against each other and against both baselines. */
+export const COMPARISONS = [
+  ['targetVsNontarget', 'target', 'nontarget'],
+  ['targetVsShuffled', 'target', 'shuffled'],
+  ['targetVsShuffledPerNeuron', 'target', 'shuffledPerNeuron'],
+  ['nontargetVsShuffled', 'nontarget', 'shuffled'],
+  ['nontargetVsShuffledPerNeuron', 'nontarget', 'shuffledPerNeuron'],
+] as const satisfies readonly (readonly [ComparisonKey, Condition, Condition])[];
+
+// Every comparison of the output format is listed (a new one does not compile until it is).
+const listsEveryComparison: [Exclude<ComparisonKey, (typeof COMPARISONS)[number][0]>] extends [never] ? true : never = true;
+void listsEveryComparison;

@@ -3,6 +3,7 @@ import type { Analysis } from './load.ts';
 import type { SeriesStyle } from './figures.ts';
 import { compareSpread, type SpreadComparison } from './narrative.ts';
 import { paths } from './paths.ts';
+import { CONDITION_LABELS } from './labels.ts';
 
 /**
  * Two sentence sets side by side (`/compare/{a}/{b}/`): which sets can be compared, the
@@ -153,8 +154,8 @@ export const SET_STYLES = {
 /** The legend of a comparison figure: one colour per set. */
 export function compareStyles(labels: { a: string; b: string }): SeriesStyle[] {
   return [
-    { key: 'a-target', label: `${labels.a}: target token`, colour: SET_STYLES.a.colour, dash: 'solid' },
-    { key: 'b-target', label: `${labels.b}: target token`, colour: SET_STYLES.b.colour, dash: 'solid' },
+    { key: 'a-target', label: `${labels.a}: ${CONDITION_LABELS.target}`, colour: SET_STYLES.a.colour, dash: 'solid' },
+    { key: 'b-target', label: `${labels.b}: ${CONDITION_LABELS.target}`, colour: SET_STYLES.b.colour, dash: 'solid' },
   ];
 }
 

@@ -2,6 +2,7 @@ import { CONDITIONS, METRICS, PAIR_TYPES, type LayerStats, type Manifest, type S
 import { toCsv, type CsvValue } from './csv.ts';
 import type { Analysis } from './load.ts';
 import { publicModelId } from './model-name.ts';
+import { COMPARISONS } from '../shapes.ts';
 
 /**
  * The files of `/{set}/data/`: the analysis output as published (manifest, per-layer JSON,
@@ -38,8 +39,6 @@ const SUMMARY_STATISTICS: [string, (s: Summary) => number][] = [
   ['p99', (s) => s.quantiles.p99],
 ];
 
-const COMPARISONS = ['targetVsNontarget', 'targetVsShuffled', 'targetVsShuffledPerNeuron', 'nontargetVsShuffled', 'nontargetVsShuffledPerNeuron'] as const;
-
 /** Rows of one layer in tidy form: one row per statistic, per histogram bin, per head pair. */
 export function* tidyRows(stats: LayerStats, options: { bins: boolean; heads: boolean }): Generator<CsvValue[]> {
   const { layer } = stats;
@@ -56,7 +55,7 @@ export function* tidyRows(stats: LayerStats, options: { bins: boolean; heads: bo
         }
       }
     }
-    for (const comparison of COMPARISONS) {
+    for (const [comparison] of COMPARISONS) {
       for (const pair of PAIR_TYPES) {
         const c = m.comparisons[comparison][pair];
         yield [layer, metric, comparison, pair, 'ks', null, null, null, null, c.ks];

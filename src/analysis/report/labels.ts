@@ -1,9 +1,13 @@
 import type { Condition, Metric, PairType } from '../format.ts';
+import { PAIRS, type ComparisonKey, type PairKind } from '../shapes.ts';
 
 /** Words and URL segments shared by pages, figures, narrative and downloads. */
 
-export const WITHIN_PAIRS = ['QQ', 'KK', 'VV'] as const satisfies readonly PairType[];
-export const ACROSS_PAIRS = ['QK', 'QV', 'KV'] as const satisfies readonly PairType[];
+const pairsOfKind = (kind: PairKind): readonly PairType[] => PAIRS.filter((p) => p.kind === kind).map((p) => p.type);
+/** QQ, KK, VV: a block with itself */
+export const WITHIN_PAIRS = pairsOfKind('within');
+/** QK, QV, KV: two different blocks */
+export const ACROSS_PAIRS = pairsOfKind('across');
 
 export function pairSlug(pair: PairType): string {
   return pair.toLowerCase();
@@ -29,8 +33,26 @@ export const CONDITION_LABELS: Record<Condition, string> = {
   shuffledPerNeuron: 'per-neuron baseline',
 };
 
+/** The two measured tokens, as a layer's figures name them. */
+export const SIDE_WORDS = { target: CONDITION_LABELS.target, nontarget: CONDITION_LABELS.nontarget } as const;
+
+/** The two kinds of pair (shapes.ts PAIRS), as the histogram panels name them. */
+export const GROUP_WORDS: Record<PairKind, string> = {
+  within: `within-matrix (${WITHIN_PAIRS.join(', ')})`,
+  across: `across-matrix (${ACROSS_PAIRS.join(', ')})`,
+};
+
+/** The comparisons (shapes.ts COMPARISONS) in words. */
+export const COMPARISON_LABELS: Record<ComparisonKey, string> = {
+  targetVsNontarget: 'target vs comparison token',
+  targetVsShuffled: 'target vs shuffled baseline',
+  targetVsShuffledPerNeuron: 'target vs per-neuron baseline',
+  nontargetVsShuffled: 'comparison token vs shuffled baseline',
+  nontargetVsShuffledPerNeuron: 'comparison token vs per-neuron baseline',
+};
+
 export function isWithin(pair: PairType): boolean {
-  return pair[0] === pair[1];
+  return WITHIN_PAIRS.includes(pair);
 }
 
 /** "Q and K", "Q with itself" */
@@ -64,6 +86,11 @@ export function showToken(token: string): string {
 }
 
 const COUNT_WORDS = ['', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
+
+/** "six", or the digits past ten. */
+export function countWord(count: number): string {
+  return COUNT_WORDS[count] || String(count);
+}
 
 /**
  * The comparison token in words, from the set's `compare` as the manifest records it

@@ -1,6 +1,7 @@
 import { CONDITIONS, PAIR_TYPES, type Condition, type LayerStats, type Manifest, type Metric, type PairType } from '../format.ts';
 import type { Analysis } from './load.ts';
-import { CONDITION_LABELS } from './labels.ts';
+import { COMPARISON_LABELS, CONDITION_LABELS } from './labels.ts';
+import { COMPARISONS, type ComparisonKey } from '../shapes.ts';
 import { renderMarkdown } from './markdown.ts';
 import { publicModelId } from './model-name.ts';
 import { paths } from './paths.ts';
@@ -87,16 +88,8 @@ export function statisticsRows(stats: LayerStats, metric: Metric, pairs: readonl
   }));
 }
 
-export const COMPARISON_LABELS = {
-  targetVsNontarget: 'target vs comparison token',
-  targetVsShuffled: 'target vs shuffled baseline',
-  targetVsShuffledPerNeuron: 'target vs per-neuron baseline',
-  nontargetVsShuffled: 'comparison token vs shuffled baseline',
-  nontargetVsShuffledPerNeuron: 'comparison token vs per-neuron baseline',
-} as const;
-
 export interface ComparisonRow {
-  key: keyof typeof COMPARISON_LABELS;
+  key: ComparisonKey;
   label: string;
   ks: number;
   wasserstein: number;
@@ -104,7 +97,7 @@ export interface ComparisonRow {
 }
 
 export function comparisonRows(stats: LayerStats, metric: Metric, pair: PairType): ComparisonRow[] {
-  return (Object.keys(COMPARISON_LABELS) as (keyof typeof COMPARISON_LABELS)[]).map((key) => {
+  return COMPARISONS.map(([key]) => {
     const c = stats[metric].comparisons[key][pair];
     return { key, label: COMPARISON_LABELS[key], ks: c.ks, wasserstein: c.wasserstein, sdRatio: c.sdRatio };
   });

@@ -1,17 +1,9 @@
 import { PAIR_TYPES, type Comparison, type Condition, type MetricStats, type Pairs, type Summary } from '../format.ts';
+import { COMPARISONS } from '../shapes.ts';
 import { compareFine } from './distances.ts';
 import type { Distribution } from './exact.ts';
 
-/** The five comparisons of MetricStats, per pair type: measured conditions against
- * each other and against both baselines. */
-export const COMPARISONS = [
-  ['targetVsNontarget', 'target', 'nontarget'],
-  ['targetVsShuffled', 'target', 'shuffled'],
-  ['targetVsShuffledPerNeuron', 'target', 'shuffledPerNeuron'],
-  ['nontargetVsShuffled', 'nontarget', 'shuffled'],
-  ['nontargetVsShuffledPerNeuron', 'nontarget', 'shuffledPerNeuron'],
-] as const satisfies readonly (readonly [keyof MetricStats['comparisons'], Condition, Condition])[];
-
+/** Each comparison of COMPARISONS (shapes.ts), per pair type: KS, Wasserstein, SD ratio. */
 export function distanceTable(
   dists: (c: Condition) => Distribution[],
   summaries: Record<Condition, Pairs<Summary>>,
