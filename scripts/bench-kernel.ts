@@ -10,7 +10,8 @@
  */
 import { columnStats } from '../src/analysis/stats/columns.ts';
 import { forEachPanel, gramMargin } from '../src/analysis/stats/gram.ts';
-import { FINE_LENGTH } from '../src/analysis/stats/histogram.ts';
+import { SLOT_C, SLOT_R, STATE_PAIR_BYTES, fineIndex } from '../src/analysis/stats/kernel-layout.ts';
+import { BLOCK_COUNT, PAIR_OF_BLOCKS } from '../src/analysis/shapes.ts';
 import { buildKernel, type Elem } from '../src/analysis/stats/scan-kernel.ts';
 import { syntheticActivations } from './bench-stats.ts';
 
@@ -24,9 +25,9 @@ export async function runKernelBench(reps = 60): Promise<KernelBenchRow[]> {
   const rows = 54;
   const d = 768;
   const nHead = 12;
-  const m = 3 * d;
+  const m = BLOCK_COUNT * d;
   const dh = d / nHead;
-  const heads = 3 * nHead;
+  const heads = BLOCK_COUNT * nHead;
   const panelRows = 256;
   const cols = columnStats(syntheticActivations(rows, d, nHead, 7), rows, m);
   let first: Float32Array | null = null;
@@ -48,12 +49,13 @@ export async function runKernelBench(reps = 60): Promise<KernelBenchRow[]> {
     const size = elem === 'f32' ? 4 : 8;
     const scan = () => {
       for (let i = 0; i < panelRows; i++) {
-        for (let cb = 0; cb < 3; cb++) {
+        for (let cb = 0; cb < BLOCK_COUNT; cb++) {
           const j0 = Math.max(i + 1, cb * d);
           const j1 = (cb + 1) * d;
-          // rows 0 … 255 are Q rows: column block cb is pair QQ, QK, QV (0, 1, 2)
-          k.rows[cb](layout.panel + size * (i * m + j0), j0, j1, cols.a[i], cols.b[i], i * m, 0, layout.state + 64 * cb,
-            layout.fine + 4 * cb * FINE_LENGTH, layout.fine + 4 * (6 + cb) * FINE_LENGTH, layout.heads + 8 * Math.floor(i / dh) * heads, marginFine);
+          // rows 0 … 255 are Q rows: column block cb is pair QQ, QK, QV
+          const pair = PAIR_OF_BLOCKS[0][cb];
+          k.rows[pair](layout.panel + size * (i * m + j0), j0, j1, cols.a[i], cols.b[i], i * m, 0, layout.state + STATE_PAIR_BYTES * pair,
+            layout.fine + 4 * fineIndex(SLOT_R, pair), layout.fine + 4 * fineIndex(SLOT_C, pair), layout.heads + 8 * Math.floor(i / dh) * heads, marginFine);
         }
       }
     };
