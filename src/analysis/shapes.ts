@@ -61,9 +61,16 @@ export const PAIR_OF_BLOCKS: readonly (readonly number[])[] = BLOCKS.map((_, a) 
 /** Row and column block of each pair type. */
 export const BLOCKS_OF_PAIR: readonly (readonly [number, number])[] = PAIRS.map((p) => [p.rowBlock, p.colBlock] as const);
 
-/** Report histogram bins over [-1, 1] (numpy's `bins=np.linspace(-1, 1, BIN_COUNT + 1)`). */
+/** Report histogram bins over [-1, 1] (numpy's `bins=np.linspace(-1, 1, BIN_COUNT + 1)`); a
+ * multiple of 4, so that ±0.5 are edges and the |x| > 0.5 share stays exact (stats/exact.ts
+ * refuses any other count). */
 export const BIN_COUNT = 100;
-/** Fine bins (for quantiles and distances) per report bin: each report bin is a whole number of them. */
+/**
+ * Fine bins (for quantiles and distances) per report bin: each report bin is a whole number
+ * of them. The fine width, 2 / (BIN_COUNT · FINE_PER_BIN) = 1e-4, bounds the error of the
+ * quantiles and distances (docs/stats-format.md): to keep it when changing BIN_COUNT,
+ * change this too (50 bins: 400).
+ */
 export const FINE_PER_BIN = 200;
 
 export type ComparisonKey = keyof MetricStats['comparisons'];

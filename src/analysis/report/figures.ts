@@ -2,11 +2,12 @@ import { CONDITIONS, PAIR_TYPES, type Condition, type LayerStats, type Metric, t
 import type { Analysis } from './load.ts';
 import { ACROSS_PAIRS, CONDITION_LABELS, WITHIN_PAIRS } from './labels.ts';
 import type { Group, Side } from './anchors.ts';
-import { BLOCK_COLOURS_RGB, MASK_COLOURS, PAIR_COLOURS, type Dash } from './palette.ts';
+import { MASK_COLOURS, PAIR_COLOURS, type Dash } from './palette.ts';
 import { pooledDensity, pooledSummary } from './pooled.ts';
 import { BLOCKS } from '../shapes.ts';
 
-export { BLOCK_COLOURS_RGB, MASK_COLOURS, PAIR_COLOURS, pooledDensity };
+// the layer page takes the mask colours with its figure data
+export { MASK_COLOURS, pooledDensity };
 
 /**
  * The data behind each figure, shaped for plotting: pure functions of the analysis output.
