@@ -9,7 +9,7 @@ import type { Distribution } from './exact.ts';
  * (numpy's default 'linear' method) are read from the fine histogram, within
  * 1e-4 (one fine bin) plus the Gram margin; `min`, `max`, `meanAbs` are within
  * the Gram margin (≤ 1.6e-5; plus ≤ 3e-7 from the scan's float32 lanes up to 256
- * sentences, see scan-kernel.ts); `shareAbsOver05` is exact.
+ * sentences, see kernel-f32.ts); `shareAbsOver05` is exact.
  *
  * Where no value is defined (n = 0) every number is 0 and `density` is all
  * zeros: the output never holds NaN or null, and n = 0 says the rest is empty.
