@@ -16,7 +16,14 @@ function proseLoader(): Loader {
   return {
     name: 'qkv-atlas-prose',
     load: async (context) => {
-      checkProseFolder(fileURLToPath(new URL(PROSE_DIR, context.config.root)), PROSE_DIR);
+      try {
+        checkProseFolder(fileURLToPath(new URL(PROSE_DIR, context.config.root)), PROSE_DIR);
+      } catch (error) {
+        // the message says what, where and what to do; a stack trace from the loader would only bury it
+        const failure = new Error(`qkv-atlas: ${(error as Error).message}`);
+        failure.stack = failure.message;
+        throw failure;
+      }
       await files.load(context);
     },
   };
