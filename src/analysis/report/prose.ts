@@ -25,8 +25,6 @@ export const PROSE_PIECES = [
   'methods/differences',
 ] as const;
 
-export type ProsePiece = (typeof PROSE_PIECES)[number];
-
 /** Optional pieces: the words for one layer, `layers/{L}` (L a layer number, no leading zeros). */
 const OPTIONAL_PIECE = /^layers\/(0|[1-9][0-9]*)$/;
 
