@@ -1,9 +1,10 @@
 import { existsSync, realpathSync } from 'node:fs';
-import { sep } from 'node:path';
+import { join, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { AstroIntegration } from 'astro';
 import { isAtlasError } from '../analysis/errors.ts';
 import { StagedDirectory } from '../analysis/io/output-dir.ts';
+import { checkProseFolder } from '../analysis/report/prose.ts';
 import { parseDemo, prepareAnalyses, type DemoOptions, type PreparedAnalysis } from './analyses.ts';
 
 /**
@@ -46,6 +47,16 @@ export default function qkvAtlas(options: QkvAtlasOptions = {}): AstroIntegratio
         const demo = parseDemo(options.demo);
         const setDirs = options.sets && options.sets.length > 0 ? options.sets : ['content/sets'];
         if (command === 'build' || command === 'dev') {
+          // the prose is checked first: a misnamed file should stop the build before the model runs,
+          // not minutes later (the prose collection's loader checks again when the content syncs)
+          try {
+            checkProseFolder(join(root, 'content', 'prose'), 'content/prose');
+          } catch (error) {
+            if (!isAtlasError(error)) throw error;
+            const failure = new Error(`qkv-atlas: the prose cannot be read, so the site cannot be built.\n${error.message}`);
+            failure.stack = failure.message;
+            throw failure;
+          }
           if (demo) logger.info(`demo build: every set is analysed with a random GPT-2 (${demo.config}, seed ${demo.seed}), not the model it names`);
           let prepared: PreparedAnalysis[];
           try {

@@ -36,6 +36,9 @@ export const CONDITION_LABELS: Record<Condition, string> = {
 /** The two measured tokens, as a layer's figures name them. */
 export const SIDE_WORDS = { target: CONDITION_LABELS.target, nontarget: CONDITION_LABELS.nontarget } as const;
 
+/** The two measured tokens as panel titles. */
+export const SIDE_TITLES = { target: 'Target token', nontarget: 'Comparison token' } as const;
+
 /** The two kinds of pair (shapes.ts PAIRS), as the histogram panels name them. */
 export const GROUP_WORDS: Record<PairKind, string> = {
   within: `within-matrix (${WITHIN_PAIRS.join(', ')})`,
