@@ -81,6 +81,11 @@ describe('layerView', () => {
     const share = (adjustedR2: number) => ({ groups: 2, r2: adjustedR2, adjustedR2 });
     expect(headsAdd({ n: 10, rows: share(0.2), headPairs: share(0), rowsByHead: share(0.26) })).toBe(true);
     expect(headsAdd({ n: 10, rows: share(0.2), headPairs: share(0), rowsByHead: share(0.24) })).toBe(false);
+    // decided on the shares as shown: 25.0 % and 30.0 % differ by 5.0 points (in floating point 0.3 − 0.25 < 0.05)
+    expect(0.3 - 0.25 < 0.05).toBe(true);
+    expect(headsAdd({ n: 10, rows: share(0.25), headPairs: share(0), rowsByHead: share(0.3) })).toBe(true);
+    expect(headsAdd({ n: 10, rows: share(0.25), headPairs: share(0), rowsByHead: share(0.2999) })).toBe(true); // shown 30.0 %
+    expect(headsAdd({ n: 10, rows: share(0.25), headPairs: share(0), rowsByHead: share(0.2994) })).toBe(false); // shown 29.9 %
   });
 
   it('puts all per-head panels of a metric on one colour range, from the lowest to the highest value', () => {

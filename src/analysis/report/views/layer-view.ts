@@ -240,7 +240,12 @@ export function layerView(analysis: Analysis, layer: number, link: Link): LayerV
   };
 }
 
-/** Whether adding the second neuron's head to the rows raises the adjusted share enough to credit the heads. */
+/**
+ * Whether adding the second neuron's head to the rows raises the adjusted share enough to credit
+ * the heads. The rule compares the shares as the page shows them (percent with one decimal), in
+ * whole tenths, so that 25.0 % → 30.0 % reads "add" as its two numbers say.
+ */
 export function headsAdd(variance: QQVariance): boolean {
-  return variance.rowsByHead.adjustedR2 - variance.rows.adjustedR2 >= HEADS_ADD;
+  const tenths = (share: number) => Math.round(1000 * share);
+  return tenths(variance.rowsByHead.adjustedR2) - tenths(variance.rows.adjustedR2) >= Math.round(1000 * HEADS_ADD);
 }
