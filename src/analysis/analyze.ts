@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { writeFileAtomic } from './io/atomic.ts';
 import { encodeNpyFloat32 } from './io/npy.ts';
+import { readNpyFloat32 } from './io/npy-rows.ts';
 import { StagedDirectory } from './io/output-dir.ts';
-import { collectActivations } from './activations.ts';
+import { writeActivations } from './activations.ts';
 import { HookedModel, type Device } from './model/hooked-model.ts';
 import { resolveModel } from './model/resolve.ts';
 import { loadTokenizer } from './model/tokenizer.ts';
@@ -55,26 +57,31 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeResult> {
   const load = seconds(started);
   log(`model ${resolved.id} ready (${resolved.source}, ${n_layer} layers, d = ${n_embd}) in ${load.toFixed(2)} s`);
 
-  started = performance.now();
-  const activations = await collectActivations(model, located.sentences, layers);
-  const forward = seconds(started);
-  await model.dispose();
-  log(`forward pass: ${located.sentences.length} sentences, ${layers.length} hooked layers in ${forward.toFixed(2)} s`);
-
+  // the activations are streamed into the output folder as the model makes them, and the
+  // statistics read them back one layer at a time: memory holds a batch, then a few layers
   const output = await StagedDirectory.create(options.out);
   try {
     started = performance.now();
     const width = 3 * n_embd;
-    const results = layerStatsInOrder(activations.length, (i) => ({
-      layer: activations[i].layer, target: activations[i].target, nontarget: activations[i].nontarget,
-      nSentences: located.sentences.length, nEmbd: n_embd, nHead: n_head, seed: set.seed,
+    const nSentences = located.sentences.length;
+    const activationFile = (layer: number, which: 'target' | 'nontarget') => output.path('activations', `layer-${layer}-${which}.npy`);
+    await mkdir(output.path('activations'), { recursive: true });
+    const computed = await writeActivations(model, located.sentences, layers, activationFile);
+    const forward = seconds(started);
+    await model.dispose();
+    log(`forward pass: ${nSentences} sentences, ${layers.length} hooked layers in ${forward.toFixed(2)} s`
+      + ` (${computed.tokens} tokens up to the last needed position, ${computed.slots} with padding, ${computed.batches} batches)`);
+
+    started = performance.now();
+    const results = layerStatsInOrder(layers.length, (i) => ({
+      layer: layers[i],
+      target: readNpyFloat32(activationFile(layers[i], 'target'), [nSentences, width]),
+      nontarget: readNpyFloat32(activationFile(layers[i], 'nontarget'), [nSentences, width]),
+      nSentences, nEmbd: n_embd, nHead: n_head, seed: set.seed,
     }));
     let index = 0;
     for await (const { stats, previews } of results) {
-      const { layer, target, nontarget } = activations[index++];
-      const shape = [located.sentences.length, width];
-      await writeFileAtomic(output.path('activations', `layer-${layer}-target.npy`), encodeNpyFloat32(target, shape));
-      await writeFileAtomic(output.path('activations', `layer-${layer}-nontarget.npy`), encodeNpyFloat32(nontarget, shape));
+      const layer = layers[index++];
       await writeFileAtomic(output.path('stats', `layer-${layer}.json`), JSON.stringify(stats));
       for (const metric of METRICS) {
         for (const condition of ['target', 'nontarget'] as const) {
