@@ -1,17 +1,28 @@
 /**
- * Model benchmark: a full-size random GPT-2 (the shape of GPT-2 small) on the lecture's
- * sentences. Prints time to a ready model, forward time for all 12 hooked layers, effective
- * GFLOP/s, the same FLOPs on numpy's float32 GEMM (same machine, same run) and peak RSS.
+ * Model benchmark: a full-size random GPT-2 (the shape of GPT-2 small), all 12 layers hooked,
+ * through the forward pass analyze runs (each sentence stopped after its last needed position,
+ * length buckets), on the lecture's sentences and on 2,000 generated ones. Its peer, in the same
+ * run and alternating with it: numpy's float32 GEMM on the same FLOPs, 2·tokens·n_layer·12d²
+ * for the tokens up to the last needed position.
  *
- *   node scripts/bench-model.ts            (or through `npm run bench`)
+ *   node scripts/bench-model.ts [--rounds N] [--sweep] [--matmul] [--options]
+ *     --sweep    forward time for other length buckets (how TOKENS_PER_BATCH and MAX_PADDING were chosen)
+ *     --matmul   onnxruntime's MatMul alone on the forward's shapes, against numpy's
+ *     --options  the forward under other onnxruntime session options
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HookedModel } from '../src/analysis/model/hooked-model.ts';
+import * as ort from 'onnxruntime-node';
+import { forwardRows, MAX_PADDING, neededLength, TOKENS_PER_BATCH, type SentencePositions } from '../src/analysis/activations.ts';
+import { HookedModel, type LoadOptions } from '../src/analysis/model/hooked-model.ts';
 import { qkvHook } from '../src/analysis/model/hooks.ts';
 import { writeRandomModel } from '../src/analysis/model/random-model.ts';
+import { DataType, encodeModel } from '../src/analysis/model/onnx-proto.ts';
 import { loadTokenizer } from '../src/analysis/model/tokenizer.ts';
+import { locateInSet } from '../src/analysis/sentences/locate.ts';
 import { loadSetFile } from '../src/analysis/sentences/set-file.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -25,8 +36,64 @@ export async function ensureBenchModel(): Promise<string> {
   return BENCH_MODEL_DIR;
 }
 
-/** Seconds numpy's float32 GEMM takes for the same matrix products, or null without numpy. */
-function numpyGemmSeconds(tokens: number, d: number, layers: number, repeats: number): number | null {
+/**
+ * `count` distinct sentences with " her" as an object, drawn without repeats from a grid of
+ * openings, subjects, verbs and endings (seeded), so that lengths and target positions vary
+ * as in sets people write: the target sits 2 to 12 tokens in, sentences run 5 to 20 tokens.
+ */
+export function generatedSentences(count: number, seed = 1): string[] {
+  const openings = ['', 'Yesterday', 'After lunch', 'On Monday', 'Later that evening', 'As usual', 'Without a word', 'Before the storm began',
+    'When the train finally arrived', 'Although it was late', 'In the old house by the river', 'Once the meeting was over',
+    'Every summer', 'At the end of the long day', 'For the first time', 'Just then', 'Despite the rain', 'After the concert', 'Quietly', 'In the morning'];
+  const subjects = ['I', 'she', 'they', 'we', 'the teacher', 'my brother', 'the doctor', 'our neighbour', 'the old coach', 'everyone in the room'];
+  const verbs = ['saw', 'thanked', 'called', 'helped', 'met', 'visited', 'warned', 'invited', 'praised', 'followed'];
+  const endings = ['.', ' at the market.', ' after the meeting.', ' yesterday.', ' last week.', ' in the morning.', ' at the station near the bridge.',
+    ' twice.', ' during lunch.', ' near the river, where the children were playing.'];
+  const total = openings.length * subjects.length * verbs.length * endings.length;
+  if (count > total) throw new Error(`at most ${total} generated sentences`);
+  // a seeded walk through the grid: an index step coprime with its size visits each cell once
+  let state = seed >>> 0;
+  const next = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0);
+  let step = (next() % total) | 1;
+  while (gcd(step, total) !== 1) step += 2;
+  const start = next() % total;
+  const out: string[] = [];
+  for (let k = 0; k < count; k++) {
+    let cell = (start + k * step) % total;
+    const e = cell % endings.length; cell = Math.floor(cell / endings.length);
+    const v = cell % verbs.length; cell = Math.floor(cell / verbs.length);
+    const s = cell % subjects.length; cell = Math.floor(cell / subjects.length);
+    const opening = openings[cell];
+    const subject = opening ? subjects[s] : subjects[s][0].toUpperCase() + subjects[s].slice(1);
+    out.push(`${opening ? `${opening}, ` : ''}${subject} ${verbs[v]} her${endings[e]}`);
+  }
+  return out;
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/** A set file for `sentences` (a benchmark set: the random model's folder as its model). */
+export function writeSetFile(file: string, title: string, sentences: string[], model: string): void {
+  writeFileSync(file, [`title: ${JSON.stringify(title)}`, `model: ${model}`, 'target: " her"', 'seed: 1', 'sentences:',
+    ...sentences.map((s) => `  - ${JSON.stringify(s)}`)].join('\n') + '\n');
+}
+
+function pythonEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  // set on some machines for old OpenBLAS builds; they slow a current numpy down
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  return env;
+}
+
+/**
+ * numpy's float32 GEMM on the FLOPs the forward pass counts: per layer x·W_attn, z·W_proj,
+ * x·W_fc and h·W_proj on `tokens` rows. Median of `repeats` timings after one warm-up, or null
+ * without numpy.
+ */
+export function numpyGemmSeconds(tokens: number, d: number, layers: number, repeats: number): number | null {
   const program = `
 import time, numpy as np
 t, d, L = ${tokens}, ${d}, ${layers}
@@ -34,54 +101,188 @@ rng = np.random.default_rng(0)
 x = rng.standard_normal((t, d), dtype=np.float32); h = rng.standard_normal((t, 4 * d), dtype=np.float32)
 ws = [rng.standard_normal(s, dtype=np.float32) for s in [(d, 3 * d), (d, d), (d, 4 * d), (4 * d, d)]]
 def once():
+    s = time.perf_counter()
     for _ in range(L):
         x @ ws[0]; x @ ws[1]; x @ ws[2]; h @ ws[3]
+    return time.perf_counter() - s
 once()
-best = min((lambda s: (once(), time.perf_counter() - s)[1])(time.perf_counter()) for _ in range(${repeats}))
-print(best)`;
-  const env = { ...process.env };
-  // set on some machines for old OpenBLAS builds; they slow a current numpy down
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  const result = spawnSync('python3', ['-c', program], { env, encoding: 'utf8' });
+print(float(np.median([once() for _ in range(${repeats})])))`;
+  const result = spawnSync('python3', ['-c', program], { env: pythonEnv(), encoding: 'utf8' });
   if (result.status !== 0) return null;
   return Number(result.stdout.trim());
 }
 
-export async function runModelBench(): Promise<void> {
-  const dir = await ensureBenchModel();
-  const { set } = loadSetFile(`${root}content/sets/her.yaml`);
-  const tokenizer = await loadTokenizer(dir);
-  const sequences = set.sentences.map((s) => tokenizer.encode(s.text));
-  const tokens = sequences.reduce((sum, s) => sum + s.length, 0);
-
-  let started = performance.now();
-  const model = await HookedModel.load({ config: `${dir}/config.json`, weights: `${dir}/model.safetensors` });
-  const { n_layer, n_embd: d } = model.config;
-  const hooks = Array.from({ length: n_layer }, (_, layer) => qkvHook(layer));
-  await model.prepare(hooks);
-  const ready = (performance.now() - started) / 1000;
-
-  const times: number[] = [];
-  for (let i = 0; i < 7; i++) {
-    started = performance.now();
-    await model.run(sequences, hooks);
-    times.push((performance.now() - started) / 1000);
-  }
-  const first = times[0];
-  const best = Math.min(...times.slice(1));
-  const median = times.slice(1).sort((a, b) => a - b)[3];
-  const flops = 2 * tokens * n_layer * (3 * d * d + d * d + 8 * d * d);
-  const numpy = numpyGemmSeconds(tokens, d, n_layer, 5);
-
-  console.log(`model: random GPT-2 (d = ${d}, ${n_layer} layers), ${sequences.length} sentences, ${tokens} real tokens (padded to ${Math.max(...sequences.map((s) => s.length))})`);
-  console.log(`  ready (config, header, graph, onnxruntime session): ${ready.toFixed(3)} s`);
-  console.log(`  forward, all ${n_layer} hooked layers: first ${first.toFixed(3)} s, then best ${best.toFixed(3)} s, median ${median.toFixed(3)} s`);
-  console.log(`  useful FLOPs 2·tokens·n_layer·12d² = ${(flops / 1e9).toFixed(1)} G → ${(flops / median / 1e9).toFixed(1)} GFLOP/s effective (median)`);
-  if (numpy === null) console.log('  numpy peer: skipped (python3 with numpy not found)');
-  else console.log(`  numpy float32 GEMM, same FLOPs: ${numpy.toFixed(3)} s (${(flops / numpy / 1e9).toFixed(1)} GFLOP/s); forward / numpy = ${(median / numpy).toFixed(2)}`);
-  console.log(`  peak RSS (this process): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
-  await model.dispose();
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-if (import.meta.main) await runModelBench();
+interface BenchSet {
+  name: string;
+  sentences: SentencePositions[];
+}
+
+async function benchSets(dir: string): Promise<BenchSet[]> {
+  const tokenizer = await loadTokenizer(dir);
+  const lecture = loadSetFile(`${root}content/sets/her.yaml`).set;
+  const work = mkdtempSync(join(tmpdir(), 'qkv-bench-model-'));
+  try {
+    const file = join(work, 'generated.yaml');
+    writeSetFile(file, '2,000 generated sentences', generatedSentences(2000), dir);
+    const generated = loadSetFile(file).set;
+    return [
+      { name: `the lecture's set (${lecture.sentences.length} sentences)`, sentences: locateInSet(lecture, tokenizer, 1024).sentences },
+      { name: '2,000 generated sentences', sentences: locateInSet(generated, tokenizer, 1024).sentences },
+    ];
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function forwardSeconds(model: HookedModel, set: BenchSet, hooks: number[], tokensPerBatch?: number, maxPadding?: number): Promise<{ seconds: number; slots: number; batches: number; tokens: number }> {
+  const started = performance.now();
+  const count = await forwardRows(model, set.sentences, hooks, () => {}, { tokensPerBatch, maxPadding });
+  return { seconds: (performance.now() - started) / 1000, ...count };
+}
+
+export async function runModelBench(argv: string[] = []): Promise<void> {
+  const roundsArg = argv.indexOf('--rounds');
+  const rounds = roundsArg >= 0 ? Number(argv[roundsArg + 1]) : 3;
+  const dir = await ensureBenchModel();
+  const sets = await benchSets(dir);
+  const files = { config: `${dir}/config.json`, weights: `${dir}/model.safetensors` };
+
+  let started = performance.now();
+  const model = await HookedModel.load(files);
+  const { n_layer, n_embd: d } = model.config;
+  const layers = Array.from({ length: n_layer }, (_, layer) => layer);
+  await model.prepare(layers.map(qkvHook));
+  const ready = (performance.now() - started) / 1000;
+  console.log(`model: random GPT-2 (d = ${d}, ${n_layer} layers, all hooked); ready (config, header, graph, onnxruntime session) in ${ready.toFixed(3)} s`);
+  console.log(`  forward ÷ numpy = forward time ÷ numpy float32 GEMM time on 2·tokens·n_layer·12d² (tokens up to the last needed position); ${rounds} rounds, ours and numpy's alternating`);
+
+  for (const set of sets) {
+    const all = set.sentences.reduce((sum, s) => sum + s.ids.length, 0);
+    const longest = Math.max(...set.sentences.map((s) => s.ids.length));
+    await forwardSeconds(model, set, layers); // warm-up: onnxruntime's first run of a shape allocates
+    const ours: number[] = [];
+    const numpy: number[] = [];
+    let last = { seconds: 0, slots: 0, batches: 0, tokens: 0 };
+    const small = set.sentences.length < 500;
+    for (let round = 0; round < rounds; round++) {
+      // a small set runs several times per round (its median), a large one once
+      const runs: number[] = [];
+      for (let k = 0; k < (small ? 5 : 1); k++) {
+        last = await forwardSeconds(model, set, layers);
+        runs.push(last.seconds);
+      }
+      ours.push(median(runs));
+      const peer = numpyGemmSeconds(last.tokens, d, n_layer, small ? 5 : 1);
+      if (peer !== null) numpy.push(peer);
+    }
+    const flops = 2 * last.tokens * n_layer * 12 * d * d;
+    console.log(`\n${set.name}: ${all} real tokens (longest ${longest}); ${last.tokens} up to the last needed position, ${last.slots} slots with padding (×${(last.slots / last.tokens).toFixed(3)}), ${last.batches} batches`);
+    console.log(`  forward per round (s): ${ours.map((t) => t.toFixed(3)).join(' ')}; ${(flops / median(ours) / 1e9).toFixed(1)} GFLOP/s useful`);
+    if (numpy.length !== rounds) {
+      console.log('  numpy peer: skipped (python3 with numpy not found)');
+      continue;
+    }
+    const ratios = ours.map((t, k) => t / numpy[k]);
+    console.log(`  numpy GEMM per round (s): ${numpy.map((t) => t.toFixed(3)).join(' ')}; ${(flops / median(numpy) / 1e9).toFixed(1)} GFLOP/s`);
+    console.log(`  forward ÷ numpy per round: ${ratios.map((r) => r.toFixed(2)).join(' ')}; median ${median(ratios).toFixed(2)}`);
+  }
+
+  if (argv.includes('--sweep')) {
+    console.log(`\nlength buckets (defaults: cap ${TOKENS_PER_BATCH} slots, padding ≤ ${MAX_PADDING} of real tokens; caps above the output-bytes bound are clipped to it):`);
+    const variants: [BenchSet, number, number][] = [
+      ...[0, 0.1, 0.25, Infinity].map((pad) => [sets[0], TOKENS_PER_BATCH, pad] as [BenchSet, number, number]),
+      ...[0, 0.1, 0.25, Infinity].map((pad) => [sets[1], TOKENS_PER_BATCH, pad] as [BenchSet, number, number]),
+      ...[128, 256, 512].map((cap) => [sets[1], cap, MAX_PADDING] as [BenchSet, number, number]),
+    ];
+    for (const [set, cap, pad] of variants) {
+      const runs: { seconds: number; slots: number; batches: number; tokens: number }[] = [];
+      for (let k = 0; k < (set.sentences.length < 500 ? 5 : 1); k++) runs.push(await forwardSeconds(model, set, layers, cap, pad));
+      const run = runs[0];
+      console.log(`  ${set.name}, cap ${cap}, padding ≤ ${pad}: ${median(runs.map((r) => r.seconds)).toFixed(3)} s, ${run.batches} batches, ${run.slots} slots (×${(run.slots / run.tokens).toFixed(3)}), peak RSS so far ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+    }
+  }
+  await model.dispose();
+
+  if (argv.includes('--options')) await sessionOptionsBench(files, sets, layers, d, n_layer);
+  if (argv.includes('--matmul')) await matmulBench(sets[1], d, n_layer);
+  console.log(`\npeak RSS (this process): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+}
+
+/** The forward under other session options, each against the default in the same loop. */
+async function sessionOptionsBench(files: { config: string; weights: string }, sets: BenchSet[], layers: number[], d: number, nLayer: number): Promise<void> {
+  const variants: [string, LoadOptions][] = [
+    ['default (graph optimisation all, arena on, prepacking on, all cores)', {}],
+    ['intraOpNumThreads 1', { threads: 1 }],
+    ['intraOpNumThreads 2', { threads: 2 }],
+    ['graphOptimizationLevel basic', { session: { graphOptimizationLevel: 'basic' } }],
+    ['enableCpuMemArena false', { session: { enableCpuMemArena: false } }],
+    ['prepacking off', { session: { extra: { session: { disable_prepacking: '1' } } } }],
+    ['spinning off', { session: { extra: { session: { intra_op: { allow_spinning: '0' } } } } }],
+  ];
+  for (const set of sets) {
+    console.log(`\nsession options, ${set.name} (forward s, best of rounds; the default alongside each):`);
+    for (const [label, options] of variants) {
+      const model = await HookedModel.load(files, options);
+      await model.prepare(layers.map(qkvHook));
+      const runs: number[] = [];
+      for (let k = 0; k < (set.sentences.length < 500 ? 5 : 1); k++) runs.push((await forwardSeconds(model, set, layers)).seconds);
+      await model.dispose();
+      console.log(`  ${label}: ${Math.min(...runs).toFixed(3)} s; peak RSS so far ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+    }
+  }
+  void d; void nLayer;
+}
+
+/**
+ * onnxruntime's MatMul alone, on the forward's four products of one layer for the same rows,
+ * repeated for every layer, against numpy's: whether the GEMM itself is the limit.
+ */
+async function matmulBench(set: BenchSet, d: number, nLayer: number): Promise<void> {
+  const rows = set.sentences.reduce((sum, s) => sum + neededLength(s), 0);
+  const session = await ort.InferenceSession.create(buildMatMulGraph(d), { graphOptimizationLevel: 'all' });
+  const random = (n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 0.5);
+  const feeds = {
+    x: new ort.Tensor('float32', random(rows * d), [rows, d]),
+    h: new ort.Tensor('float32', random(rows * 4 * d), [rows, 4 * d]),
+  };
+  await session.run(feeds);
+  const times: number[] = [];
+  for (let k = 0; k < 3; k++) {
+    const started = performance.now();
+    for (let layer = 0; layer < nLayer; layer++) await session.run(feeds);
+    times.push((performance.now() - started) / 1000);
+  }
+  await session.release();
+  const numpy = numpyGemmSeconds(rows, d, nLayer, 3);
+  console.log(`\nMatMul alone, ${rows} rows × the four products × ${nLayer} layers: onnxruntime ${median(times).toFixed(3)} s` +
+    (numpy !== null ? `, numpy ${numpy.toFixed(3)} s, onnxruntime ÷ numpy ${(median(times) / numpy).toFixed(2)}` : ''));
+}
+
+/** Four MatMuls of GPT-2's shapes, weights inline: x·W_attn, x·W_proj, x·W_fc (x [rows, d]) and h·W_proj2 (h [rows, 4d]). */
+function buildMatMulGraph(d: number): Uint8Array {
+  const shapes: [string, number, number][] = [['w_attn', d, 3 * d], ['w_proj', d, d], ['w_fc', d, 4 * d], ['w_out', 4 * d, d]];
+  const initializer = shapes.map(([name, rows, cols]) => {
+    const values = Float32Array.from({ length: rows * cols }, (_, i) => Math.cos(i * 0.37) * 0.02);
+    return { name, dims: [rows, cols], data_type: DataType.FLOAT, raw_data: new Uint8Array(values.buffer) };
+  });
+  const input = (name: string, cols: number) => ({ name, type: { tensor_type: { elem_type: DataType.FLOAT, shape: { dim: [{ dim_param: 'rows' }, { dim_value: cols }] } } } });
+  const outputs = ['y_attn', 'y_proj', 'y_fc', 'y_out'];
+  return encodeModel({
+    ir_version: 9, producer_name: 'qkv-atlas-bench', producer_version: '1', opset_import: [{ domain: '', version: 20 }],
+    graph: {
+      name: 'matmuls',
+      node: shapes.map(([w], k) => ({ op_type: 'MatMul', input: [k === 3 ? 'h' : 'x', w], output: [outputs[k]], name: outputs[k], attribute: [] })),
+      initializer,
+      input: [input('x', d), input('h', 4 * d)],
+      output: outputs.map((name) => ({ name, type: { tensor_type: { elem_type: DataType.FLOAT } } })),
+    },
+  });
+}
+
+if (import.meta.main) await runModelBench(process.argv.slice(2));

@@ -22,6 +22,8 @@ export type RowSink = (layerIndex: number, sentence: number, target: Float32Arra
 export interface ForwardOptions {
   /** most padded token slots per batch (default TOKENS_PER_BATCH, lowered further by OUTPUT_BYTES_PER_BATCH) */
   tokensPerBatch?: number;
+  /** padding allowed per batch, a fraction of its real tokens (default MAX_PADDING) */
+  maxPadding?: number;
   onBatch?: (done: number, total: number) => void;
 }
 
@@ -56,21 +58,33 @@ export function neededLength(sentence: SentencePositions): number {
 }
 
 /**
- * Length buckets: sentences in ascending order of needed length, cut into batches of at most
- * `maxSlots` padded slots. Neighbours in that order differ little in length, so padding stays
- * small (measured in the README: a few per cent) while batches stay large.
+ * Padding allowed in a batch, as a fraction of its real tokens. Chosen by measurement
+ * (`npm run bench -- model --sweep`, README): with sentences sorted by length, batches cut only
+ * by size ran the lecture's set as one batch padded to twice its tokens; exact-length buckets
+ * (0) cost more small runs on small sets than they save.
  */
-export function planBatches(lengths: readonly number[], maxSlots: number): number[][] {
+export const MAX_PADDING = 0.1;
+
+/**
+ * Length buckets: sentences in ascending order of needed length, cut into batches of at most
+ * `maxSlots` padded slots, and also wherever the next, longer sentence would pad the batch by
+ * more than `maxPadding` of its real tokens.
+ */
+export function planBatches(lengths: readonly number[], maxSlots: number, maxPadding = MAX_PADDING): number[][] {
   const order = lengths.map((_, i) => i).sort((a, b) => lengths[a] - lengths[b] || a - b);
   const batches: number[][] = [];
   let batch: number[] = [];
+  let tokens = 0;
   for (const index of order) {
     // order is ascending in length, so the newest sentence sets the batch's padded width
-    if (batch.length > 0 && (batch.length + 1) * lengths[index] > maxSlots) {
+    const slots = (batch.length + 1) * lengths[index];
+    if (batch.length > 0 && (slots > maxSlots || slots > (1 + maxPadding) * (tokens + lengths[index]))) {
       batches.push(batch);
       batch = [];
+      tokens = 0;
     }
     batch.push(index);
+    tokens += lengths[index];
   }
   if (batch.length > 0) batches.push(batch);
   return batches;
@@ -94,7 +108,7 @@ export async function forwardRows(
   const bytesPerSlot = Math.max(1, layers.length) * width * 4;
   const maxSlots = Math.max(1, Math.min(options.tokensPerBatch ?? TOKENS_PER_BATCH, Math.floor(OUTPUT_BYTES_PER_BATCH / bytesPerSlot)));
   const lengths = sentences.map(neededLength);
-  const batches = planBatches(lengths, maxSlots);
+  const batches = planBatches(lengths, maxSlots, options.maxPadding);
   const count: ForwardCount = { tokens: 0, slots: 0, batches: batches.length };
 
   let done = 0;

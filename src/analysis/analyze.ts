@@ -75,8 +75,8 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeResult> {
     started = performance.now();
     const results = layerStatsInOrder(layers.length, (i) => ({
       layer: layers[i],
-      target: readNpyFloat32(activationFile(layers[i], 'target'), [nSentences, width]),
-      nontarget: readNpyFloat32(activationFile(layers[i], 'nontarget'), [nSentences, width]),
+      target: readNpyFloat32(activationFile(layers[i], 'target'), [nSentences, width], { shared: true }),
+      nontarget: readNpyFloat32(activationFile(layers[i], 'nontarget'), [nSentences, width], { shared: true }),
       nSentences, nEmbd: n_embd, nHead: n_head, seed: set.seed,
     }));
     let index = 0;

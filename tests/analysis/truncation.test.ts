@@ -121,6 +121,13 @@ describe('length buckets', () => {
   });
 
   it('runs a sentence longer than the cap alone', () => {
-    expect(planBatches([3, 50, 2], 16)).toEqual([[2, 0], [1]]);
+    expect(planBatches([3, 50, 2], 16, Infinity)).toEqual([[2, 0], [1]]);
+  });
+
+  it('cut where a longer sentence would pad the batch by more than allowed', () => {
+    // 2+2+2+3 = 9 tokens in 12 slots: a third more; with 10 % allowed the 3 starts a batch
+    expect(planBatches([2, 2, 2, 3], 100, 0.1)).toEqual([[0, 1, 2], [3]]);
+    expect(planBatches([2, 2, 2, 3], 100, 0.5)).toEqual([[0, 1, 2, 3]]);
+    expect(planBatches([2, 2, 2, 3], 100, 0)).toEqual([[0, 1, 2], [3]]);
   });
 });

@@ -71,8 +71,10 @@ export class NpyRowsFile {
 /**
  * A float32 .npy file's values read straight into one Float32Array (no second copy of the
  * whole file, which readNpy makes): what the statistics read back, one layer at a time.
+ * With `shared`, the array lives in a SharedArrayBuffer, which the statistics' worker threads
+ * read as it is instead of copying it.
  */
-export function readNpyFloat32(path: string, shape: readonly [number, number]): Float32Array {
+export function readNpyFloat32(path: string, shape: readonly [number, number], options: { shared?: boolean } = {}): Float32Array {
   const fd = openSync(path, 'r');
   try {
     const expected = npyFloat32Header(shape);
@@ -84,7 +86,8 @@ export function readNpyFloat32(path: string, shape: readonly [number, number]): 
       throw new AtlasError(`The activations file does not hold float32 [${shape.join(', ')}] as written.`, path,
         'the output folder was changed while the analysis ran: run it again.');
     }
-    const values = new Float32Array(shape[0] * shape[1]);
+    const bytes = shape[0] * shape[1] * 4;
+    const values = new Float32Array(options.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
     readAll(fd, new Uint8Array(values.buffer), expected.length);
     if (!isLittleEndian()) {
       const view = new DataView(values.buffer);
