@@ -90,6 +90,19 @@ export function planBatches(lengths: readonly number[], maxSlots: number, maxPad
   return batches;
 }
 
+/** The batches forwardRows runs: sentence indices per batch, and each sentence's needed length. */
+export interface ForwardPlan {
+  lengths: number[];
+  batches: number[][];
+}
+
+export function planForward(sentences: readonly SentencePositions[], hookedLayers: number, width: number, options: ForwardOptions = {}): ForwardPlan {
+  const bytesPerSlot = Math.max(1, hookedLayers) * width * 4;
+  const maxSlots = Math.max(1, Math.min(options.tokensPerBatch ?? TOKENS_PER_BATCH, Math.floor(OUTPUT_BYTES_PER_BATCH / bytesPerSlot)));
+  const lengths = sentences.map(neededLength);
+  return { lengths, batches: planBatches(lengths, maxSlots, options.maxPadding) };
+}
+
 /**
  * Runs the model over every sentence, truncated after its last needed position, with a hook
  * on each layer's c_attn, and hands each sentence's row at the target and at the comparison
@@ -105,10 +118,7 @@ export async function forwardRows(
 ): Promise<ForwardCount> {
   const width = 3 * model.config.n_embd;
   const hooks = layers.map(qkvHook);
-  const bytesPerSlot = Math.max(1, layers.length) * width * 4;
-  const maxSlots = Math.max(1, Math.min(options.tokensPerBatch ?? TOKENS_PER_BATCH, Math.floor(OUTPUT_BYTES_PER_BATCH / bytesPerSlot)));
-  const lengths = sentences.map(neededLength);
-  const batches = planBatches(lengths, maxSlots, options.maxPadding);
+  const { lengths, batches } = planForward(sentences, layers.length, width, options);
   const count: ForwardCount = { tokens: 0, slots: 0, batches: batches.length };
 
   let done = 0;
