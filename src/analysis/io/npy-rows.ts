@@ -54,7 +54,11 @@ export class NpyRowsFile {
     this.fd = null;
     try {
       if (missing >= 0) throw new Error(`npy rows: row ${missing} of ${this.path} was never written`);
-      fsyncSync(fd);
+      try {
+        fsyncSync(fd);
+      } catch (error) {
+        throw diskError(error, this.path);
+      }
     } finally {
       closeSync(fd);
     }
@@ -104,13 +108,18 @@ function writeAll(fd: number, bytes: Uint8Array, position: number, path = 'an ac
   try {
     while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, position + done);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOSPC' || code === 'EDQUOT') {
-      throw new AtlasError('The disk is full: the activations could not be written (the previous output is untouched).', path,
-        'free some space (or choose another --out folder) and run the command again.', { cause: error });
-    }
-    throw error;
+    throw diskError(error, path);
   }
+}
+
+/** A full disk, told as such; the file is sparse until written, so this can come at any row or at the flush. */
+function diskError(error: unknown, path: string): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new AtlasError('The disk is full: the activations could not be written (the previous output is untouched).', path,
+      'free some space (or choose another --out folder) and run the command again.', { cause: error });
+  }
+  return error;
 }
 
 function readAll(fd: number, into: Uint8Array, position: number): void {
