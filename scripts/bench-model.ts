@@ -125,8 +125,11 @@ export class NumpyPeer {
   }
 
   /** null without python3 and numpy */
-  static async start(d: number, layers: number): Promise<NumpyPeer | null> {
-    const child = spawn('python3', ['-c', NUMPY_GEMM(d, layers)], { env: pythonEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+  /** `threads`: BLAS threads (default: the BLAS's own choice, all cores) */
+  static async start(d: number, layers: number, threads?: number): Promise<NumpyPeer | null> {
+    const env = pythonEnv();
+    if (threads) for (const name of ['OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS']) env[name] = String(threads);
+    const child = spawn('python3', ['-c', NUMPY_GEMM(d, layers)], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     const peer = new NumpyPeer(child);
     const first = await peer.lines.next().catch(() => ({ done: true, value: '' }));
     if (first.done || first.value !== 'ready') {
@@ -200,6 +203,9 @@ export async function runModelBench(argv: string[] = []): Promise<void> {
   console.log(`  forward ÷ numpy = forward time ÷ numpy float32 GEMM time on 2·tokens·n_layer·12d² (tokens up to the last needed position); ${rounds} rounds, ours and numpy's alternating`);
 
   const numpy = await NumpyPeer.start(d, n_layer);
+  // a second peer on one BLAS thread: on a machine shared with other jobs a threaded BLAS can
+  // lose more to waiting threads than it gains, and the fairer peer is the faster of the two
+  const numpyOne = await NumpyPeer.start(d, n_layer, 1);
   if (!numpy) console.log('  numpy peer: skipped (python3 with numpy not found)');
   const hooks = layers.map(qkvHook);
   for (const set of sets) {
@@ -225,25 +231,31 @@ export async function runModelBench(argv: string[] = []): Promise<void> {
     const small = groups.length === 1;
     const ours: number[] = [];
     const theirs: number[] = [];
+    const theirsOne: number[] = [];
     for (let round = 0; round < rounds; round++) {
       let oursRound = 0;
       let theirsRound = 0;
+      let theirsOneRound = 0;
       for (const group of groups) {
         // a small set runs several times (its median), a large one once per round
         const runs: number[] = [];
         const peer: number[] = [];
+        const peerOne: number[] = [];
         const groupTokens = group.flat().reduce((sum, i) => sum + lengths[i], 0);
         for (let k = 0; k < (small ? 5 : 1); k++) {
           const started = performance.now();
           for (const batch of group) await runBatch(batch);
           runs.push((performance.now() - started) / 1000);
           if (numpy) peer.push(await numpy.seconds(groupTokens));
+          if (numpyOne) peerOne.push(await numpyOne.seconds(groupTokens));
         }
         oursRound += median(runs);
         if (numpy) theirsRound += median(peer);
+        if (numpyOne) theirsOneRound += median(peerOne);
       }
       ours.push(oursRound);
       theirs.push(theirsRound);
+      theirsOne.push(theirsOneRound);
     }
     const flops = 2 * tokens * n_layer * 12 * d * d;
     console.log(`\n${set.name}: ${all} real tokens (longest ${longest}); ${tokens} up to the last needed position, ${slots} slots with padding (×${(slots / tokens).toFixed(3)}), ${batches.length} batches`);
@@ -252,6 +264,9 @@ export async function runModelBench(argv: string[] = []): Promise<void> {
     const ratios = ours.map((t, k) => t / theirs[k]);
     console.log(`  numpy GEMM per round (s, ${small ? 'one GEMM chain on all tokens' : `${groups.length} groups of ~2,048 tokens, each after ours`}): ${theirs.map((t) => t.toFixed(3)).join(' ')}; ${(flops / median(theirs) / 1e9).toFixed(1)} GFLOP/s`);
     console.log(`  forward ÷ numpy per round: ${ratios.map((r) => r.toFixed(2)).join(' ')}; median ${median(ratios).toFixed(2)}`);
+    if (!numpyOne) continue;
+    const ratiosOne = ours.map((t, k) => t / theirsOne[k]);
+    console.log(`  numpy on one BLAS thread per round (s): ${theirsOne.map((t) => t.toFixed(3)).join(' ')}; forward ÷ that: ${ratiosOne.map((r) => r.toFixed(2)).join(' ')}; median ${median(ratiosOne).toFixed(2)}`);
   }
 
   if (argv.includes('--sweep')) {
@@ -289,6 +304,7 @@ export async function runModelBench(argv: string[] = []): Promise<void> {
   if (argv.includes('--options')) await sessionOptionsBench(files, sets, layers);
   if (argv.includes('--matmul') && numpy) await matmulBench(sets[1], d, n_layer, numpy);
   numpy?.stop();
+  numpyOne?.stop();
   console.log(`\npeak RSS (this process): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 }
 
