@@ -66,9 +66,9 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeResult> {
     const nSentences = located.sentences.length;
     const activationFile = (layer: number, which: 'target' | 'nontarget') => output.path('activations', `layer-${layer}-${which}.npy`);
     await mkdir(output.path('activations'), { recursive: true });
-    const computed = await writeActivations(model, located.sentences, layers, activationFile);
+    // the session's memory goes as soon as the forward pass is done, or has failed
+    const computed = await writeActivations(model, located.sentences, layers, activationFile).finally(() => model.dispose());
     const forward = seconds(started);
-    await model.dispose();
     log(`forward pass: ${nSentences} sentences, ${layers.length} hooked layers in ${forward.toFixed(2)} s`
       + ` (${computed.tokens} tokens up to the last needed position, ${computed.slots} with padding, ${computed.batches} batches)`);
 
