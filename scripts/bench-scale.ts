@@ -1,30 +1,25 @@
 /**
- * Scale benchmark: (1) a 1,000-sentence set on a full-size random GPT-2, end to end (analysis,
- * then the site); (2) a random GPT-2-medium-sized model (24 layers, d = 1024) on the lecture's
- * set. Each step runs as its own process under /usr/bin/time -v (where it exists) for its time
- * and peak RSS.
+ * Scale benchmark, each step its own process under /usr/bin/time -v (where it exists) for its
+ * time and peak RSS:
+ *   (1) the lecture's set through analyze on a full-size random GPT-2;
+ *   (2) 10,000 generated sentences through analyze on the same model: the activations stream
+ *       to disk, so memory stays bounded however large the set;
+ *   (3) 1,000 sentences end to end (analysis, then the site that analyses the set itself);
+ *   (4) a random GPT-2-medium-sized model (24 layers, d = 1024) on the lecture's set.
  *
- *   node scripts/bench-scale.ts [--skip-site]
+ *   node scripts/bench-scale.ts [--skip-site] [--only 10000]
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { writeRandomModel } from '../src/analysis/model/random-model.ts';
-import { ensureBenchModel } from './bench-model.ts';
+import { ensureBenchModel, generatedSentences, writeSetFile } from './bench-model.ts';
 import { runMeasured } from './measured.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const work = `${root}.cache/bench`;
 const skipSite = process.argv.includes('--skip-site');
-
-/** 1,000 distinct sentences with " her" as an object, from a grid of frames. */
-function thousandSentences(): string[] {
-  const subjects = ['I', 'She', 'They', 'We', 'The teacher', 'My brother', 'The doctor', 'Our neighbour', 'The coach', 'Everyone'];
-  const verbs = ['saw', 'thanked', 'called', 'helped', 'met', 'visited', 'warned', 'invited', 'praised', 'followed'];
-  const endings = ['at the market.', 'after the meeting.', 'yesterday.', 'last week.', 'in the morning.', 'at the station.', 'twice.', 'during lunch.', 'before the storm.', 'near the river.'];
-  const out: string[] = [];
-  for (const s of subjects) for (const v of verbs) for (const e of endings) out.push(`${s} ${v} her ${e}`);
-  return out;
-}
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg >= 0 ? process.argv[onlyArg + 1] : null;
 
 function timed(label: string, command: string[], env: NodeJS.ProcessEnv = {}): void {
   const result = runMeasured(command, { cwd: root, env });
@@ -39,34 +34,50 @@ function timed(label: string, command: string[], env: NodeJS.ProcessEnv = {}): v
 mkdirSync(`${work}/sets`, { recursive: true });
 mkdirSync(`${work}/sets-thousand`, { recursive: true });
 const gpt2 = await ensureBenchModel();
+const analyzeCommand = (set: string, out: string) => [process.execPath, 'bin/qkv-atlas.js', 'analyze', '--set', set, '--out', out];
 
-// (1) 1,000 sentences, full-size GPT-2
-// alone in its folder: the site build takes folders of sets
-const thousand = `${work}/sets-thousand/thousand.yaml`;
-writeFileSync(thousand, [
-  'title: A thousand sentences with "her" (benchmark)',
-  `model: ${gpt2}`,
-  'target: " her"',
-  'seed: 1',
-  'sentences:',
-  ...thousandSentences().map((s) => `  - ${s}`),
-].join('\n') + '\n');
-console.log(`1,000 sentences × ${12} layers, random GPT-2 (d = 768):`);
-timed('analysis', [process.execPath, 'bin/qkv-atlas.js', 'analyze', '--set', thousand, '--out', `${work}/out/thousand`]);
-if (!skipSite) {
-  // the site's own analysis cache is separate from the command's output folder: the build analyses again
-  timed('site build (analysis included, in its own cache)', [process.execPath, 'node_modules/astro/bin/astro.mjs', 'build', '--outDir', `${work}/dist-thousand`],
-    { QKV_ATLAS_SETS: `${work}/sets-thousand`, QKV_ATLAS_CACHE_DIR: `${work}/analysis-cache`, ASTRO_TELEMETRY_DISABLED: '1' });
+// (1) the lecture's set
+if (!only || only === 'lecture') {
+  const lectureSet = `${work}/sets/her.yaml`;
+  writeFileSync(lectureSet, readFileSync(`${root}content/sets/her.yaml`, 'utf8').replace(/^model: .*$/m, `model: ${gpt2}`));
+  console.log('the lecture\'s set × 12 layers, random GPT-2 (d = 768):');
+  timed('analysis', analyzeCommand(lectureSet, `${work}/out/her`));
 }
 
-// (2) GPT-2-medium-sized model on the lecture's set
-const medium = `${root}.cache/models/random-gpt2-medium-seed1`;
-if (!existsSync(`${medium}/model.safetensors`)) {
-  console.log(`writing a random GPT-2-medium-sized model to ${medium} ...`);
-  await writeRandomModel(medium, { config: 'gpt2-medium', seed: 1 });
+// (2) 10,000 sentences
+if (!only || only === '10000') {
+  const large = `${work}/sets/ten-thousand.yaml`;
+  writeSetFile(large, '10,000 generated sentences with "her" (benchmark)', generatedSentences(10000), gpt2);
+  console.log('10,000 generated sentences × 12 layers, random GPT-2 (d = 768):');
+  timed('analysis', analyzeCommand(large, `${work}/out/ten-thousand`));
+  // 2.2 GB of activations: not kept between runs
+  rmSync(`${work}/out/ten-thousand`, { recursive: true, force: true });
 }
-const lecture = readFileSync(`${root}content/sets/her.yaml`, 'utf8').replace(/^model: .*$/m, `model: ${medium}`);
-const mediumSet = `${work}/sets/her-medium.yaml`;
-writeFileSync(mediumSet, lecture);
-console.log('the lecture\'s 54 sentences × 24 layers, random GPT-2-medium (d = 1024):');
-timed('analysis', [process.execPath, 'bin/qkv-atlas.js', 'analyze', '--set', mediumSet, '--out', `${work}/out/her-medium`]);
+
+// (3) 1,000 sentences, analysis and site
+if (!only || only === '1000') {
+  // alone in its folder: the site build takes folders of sets
+  const thousand = `${work}/sets-thousand/thousand.yaml`;
+  writeSetFile(thousand, 'A thousand sentences with "her" (benchmark)', generatedSentences(1000), gpt2);
+  console.log('1,000 generated sentences × 12 layers, random GPT-2 (d = 768):');
+  timed('analysis', analyzeCommand(thousand, `${work}/out/thousand`));
+  if (!skipSite) {
+    // the site's own analysis cache is separate from the command's output folder: the build analyses again
+    rmSync(`${work}/analysis-cache`, { recursive: true, force: true });
+    timed('site build (analysis included, in its own cache)', [process.execPath, 'node_modules/astro/bin/astro.mjs', 'build', '--outDir', `${work}/dist-thousand`],
+      { QKV_ATLAS_SETS: `${work}/sets-thousand`, QKV_ATLAS_CACHE_DIR: `${work}/analysis-cache`, ASTRO_TELEMETRY_DISABLED: '1' });
+  }
+}
+
+// (4) GPT-2-medium-sized model on the lecture's set
+if (!only || only === 'medium') {
+  const medium = `${root}.cache/models/random-gpt2-medium-seed1`;
+  if (!existsSync(`${medium}/model.safetensors`)) {
+    console.log(`writing a random GPT-2-medium-sized model to ${medium} ...`);
+    await writeRandomModel(medium, { config: 'gpt2-medium', seed: 1 });
+  }
+  const mediumSet = `${work}/sets/her-medium.yaml`;
+  writeFileSync(mediumSet, readFileSync(`${root}content/sets/her.yaml`, 'utf8').replace(/^model: .*$/m, `model: ${medium}`));
+  console.log('the lecture\'s set × 24 layers, random GPT-2-medium (d = 1024):');
+  timed('analysis', analyzeCommand(mediumSet, `${work}/out/her-medium`));
+}

@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from './io/atomic.ts';
 import { encodeNpyFloat32 } from './io/npy.ts';
+import { readNpyFloat32 } from './io/npy-rows.ts';
 import { StagedDirectory } from './io/output-dir.ts';
-import { checkOutputFolder, type FolderRule, type ProtectedPath } from './io/safe-output.ts';
+import { checkOutputFolder, makeFolders, type FolderRule, type ProtectedPath } from './io/safe-output.ts';
 import { CACHE_MARK, MANIFEST, activationFile, similarityFile, statsFile, whyNotAnAnalysis } from './analysis-folder.ts';
-import { collectActivations } from './activations.ts';
+import { writeActivations } from './activations.ts';
 import { HookedModel, type Device } from './model/hooked-model.ts';
 import { expandHome, parseModelSpec, resolveModel } from './model/resolve.ts';
 import { loadTokenizer } from './model/tokenizer.ts';
@@ -84,24 +85,29 @@ async function analyzeInto(output: StagedDirectory, options: AnalyzeOptions, rul
   const load = seconds(started);
   log(`model ${resolved.id} ready (${resolved.source}, ${n_layer} layers, d = ${n_embd}) in ${load.toFixed(2)} s`);
 
-  started = performance.now();
-  const activations = await collectActivations(model, located.sentences, layers);
-  const forward = seconds(started);
-  await model.dispose();
-  log(`forward pass: ${located.sentences.length} sentences, ${layers.length} hooked layers in ${forward.toFixed(2)} s`);
-
+  // the activations are streamed into the output folder as the model makes them, and the
+  // statistics read them back one layer at a time: memory holds a batch, then a few layers
   started = performance.now();
   const width = 3 * n_embd;
-  const results = layerStatsInOrder(activations.length, (i) => ({
-    layer: activations[i].layer, target: activations[i].target, nontarget: activations[i].nontarget,
-    nSentences: located.sentences.length, nEmbd: n_embd, nHead: n_head, seed: set.seed,
+  const nSentences = located.sentences.length;
+  const activationPath = (layer: number, which: 'target' | 'nontarget') => output.path(activationFile(layer, which));
+  await makeFolders(dirname(activationPath(layers[0], 'target')));
+  // the session's memory goes as soon as the forward pass is done, or has failed
+  const computed = await writeActivations(model, located.sentences, layers, activationPath).finally(() => model.dispose());
+  const forward = seconds(started);
+  log(`forward pass: ${nSentences} sentences, ${layers.length} hooked layers in ${forward.toFixed(2)} s`
+    + ` (${computed.tokens} tokens up to the last needed position, ${computed.slots} with padding, ${computed.batches} batches)`);
+
+  started = performance.now();
+  const results = layerStatsInOrder(layers.length, (i) => ({
+    layer: layers[i],
+    target: readNpyFloat32(activationPath(layers[i], 'target'), [nSentences, width], { shared: true }),
+    nontarget: readNpyFloat32(activationPath(layers[i], 'nontarget'), [nSentences, width], { shared: true }),
+    nSentences, nEmbd: n_embd, nHead: n_head, seed: set.seed,
   }));
   let index = 0;
   for await (const { stats, previews } of results) {
-    const { layer, target, nontarget } = activations[index++];
-    const shape = [located.sentences.length, width];
-    await writeFileAtomic(output.path(activationFile(layer, 'target')), encodeNpyFloat32(target, shape));
-    await writeFileAtomic(output.path(activationFile(layer, 'nontarget')), encodeNpyFloat32(nontarget, shape));
+    const layer = layers[index++];
     await writeFileAtomic(output.path(statsFile(layer)), JSON.stringify(stats));
     for (const metric of METRICS) {
       for (const condition of ['target', 'nontarget'] as const) {

@@ -9,21 +9,30 @@ import { AtlasError } from '../errors.ts';
 export function encodeNpyFloat32(values: Float32Array, shape: readonly number[]): Uint8Array {
   const count = shape.reduce((a, b) => a * b, 1);
   if (count !== values.length) throw new Error(`npy: shape ${JSON.stringify(shape)} does not hold ${values.length} values`);
-  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shapeText}, }`;
-  const preamble = 10; // magic (6) + version (2) + header length (2)
-  const padded = Math.ceil((preamble + header.length + 1) / 64) * 64;
-  header = header.padEnd(padded - preamble - 1, ' ') + '\n';
+  const head = npyFloat32Header(shape);
+  const padded = head.length;
   const out = new Uint8Array(padded + values.byteLength);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0); // \x93NUMPY v1.0
-  new DataView(out.buffer).setUint16(8, header.length, true);
-  out.set(Buffer.from(header, 'latin1'), preamble);
+  out.set(head, 0);
   const body = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   if (isLittleEndian()) out.set(body, padded);
   else {
     const view = new DataView(out.buffer, padded);
     values.forEach((v, i) => view.setFloat32(i * 4, v, true));
   }
+  return out;
+}
+
+/** The header (magic, version, dictionary) of a float32 C-order .npy file: the data follows it. */
+export function npyFloat32Header(shape: readonly number[]): Uint8Array {
+  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  const preamble = 10; // magic (6) + version (2) + header length (2)
+  const padded = Math.ceil((preamble + header.length + 1) / 64) * 64;
+  header = header.padEnd(padded - preamble - 1, ' ') + '\n';
+  const out = new Uint8Array(padded);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0); // \x93NUMPY v1.0
+  new DataView(out.buffer).setUint16(8, header.length, true);
+  out.set(Buffer.from(header, 'latin1'), preamble);
   return out;
 }
 

@@ -28,6 +28,8 @@ export interface LoadOptions {
   device?: Device;
   /** threads for onnxruntime's intra-op pool (default: all cores) */
   threads?: number;
+  /** further onnxruntime session options, over the defaults (the model benchmark compares them) */
+  session?: ort.InferenceSession.SessionOptions;
 }
 
 /**
@@ -104,11 +106,13 @@ export class HookedModel {
 
   private async createSession(hooks: string[]): Promise<ort.InferenceSession> {
     const graph = buildGpt2Graph(this.config, this.weights, { weightsFile: this.weightsFile, hooks });
+    const extra = (this.options.session?.extra ?? {}) as Record<string, unknown>;
     const options: ort.InferenceSession.SessionOptions = {
       executionProviders: this.options.device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
       graphOptimizationLevel: 'all',
       ...(this.options.threads ? { intraOpNumThreads: this.options.threads } : {}),
-      extra: { session: { model_external_initializers_file_folder_path: this.weightsFolder } },
+      ...this.options.session,
+      extra: { ...extra, session: { ...(extra.session as object | undefined), model_external_initializers_file_folder_path: this.weightsFolder } },
     };
     try {
       return await ort.InferenceSession.create(graph, options);
