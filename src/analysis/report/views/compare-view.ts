@@ -1,4 +1,4 @@
-import { quantileChart } from '../../../components/figures/charts.ts';
+import { quantileChart } from '../charts/charts.ts';
 import { anchors } from '../anchors.ts';
 import { compareQuantiles, compareStyles, distanceTable, SET_STYLES, type SetDistanceCell, type SetPair } from '../compare.ts';
 import type { SeriesStyle } from '../figures.ts';

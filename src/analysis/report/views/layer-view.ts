@@ -1,4 +1,4 @@
-import { densityChart, heatLegend, heatmapChart, matrixChart, matrixLegend, matrixMaskChart, rasterChart, scatterChart, vectorMaskChart } from '../../../components/figures/charts.ts';
+import { densityChart, heatLegend, heatmapChart, matrixChart, matrixLegend, matrixMaskChart, rasterChart, scatterChart, vectorMaskChart } from '../charts/charts.ts';
 import { anchors, type Group, type Side } from '../anchors.ts';
 import { MASK_COLOURS, exampleNeuronSimilarity, exampleNeurons, exampleVectors, headCells, headDomain, layerHistogram, neuronLabel, pooledHistogram, qqRowStarts, type HistogramData } from '../figures.ts';
 import { qqSequenceView, similarityImageName, similaritySampling, tokenAverageView } from '../images.ts';

@@ -1,4 +1,4 @@
-import { densityChart, heatLegend, heatmapChart, matrixLegend, trendChart } from '../../../components/figures/charts.ts';
+import { densityChart, heatLegend, heatmapChart, matrixLegend, trendChart } from '../charts/charts.ts';
 import { anchors, type Side } from '../anchors.ts';
 import { CONDITION_STYLES, headCells, headDomain, pairHistogram, trends, type HistogramData, type SeriesStyle } from '../figures.ts';
 import { pairBlockImageName } from '../images.ts';

@@ -1,4 +1,4 @@
-import { trendChart } from '../../../components/figures/charts.ts';
+import { trendChart } from '../charts/charts.ts';
 import { comparablePairs, pairsOf } from '../compare.ts';
 import { CONDITION_STYLES, trends, type SeriesStyle } from '../figures.ts';
 import { comparisonWords, metricPlural, showToken } from '../labels.ts';

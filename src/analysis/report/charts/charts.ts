@@ -1,13 +1,13 @@
 import * as Plot from '@observablehq/plot';
-import type { HistogramData, HeadCell, ScatterPoint, TrendPoint } from '../../analysis/report/figures.ts';
-import type { QuantileBox } from '../../analysis/report/compare.ts';
-import type { RasterView } from '../../analysis/report/images.ts';
-import { divergingColour, hex, legendSteps } from '../../analysis/report/colormap.ts';
-import { countWord, formatNumber } from '../../analysis/report/labels.ts';
-import { BLOCK_COLOUR_VARS, DASH_PATTERNS, TREND_DASH } from '../../analysis/report/palette.ts';
-import { PAIR_TYPES } from '../../analysis/format.ts';
-import { BLOCK_COUNT, BLOCKS, PAIR_COUNT } from '../../analysis/shapes.ts';
-import { encodeIndexedPng } from '../../analysis/report/png.ts';
+import type { HistogramData, HeadCell, ScatterPoint, TrendPoint } from '../figures.ts';
+import type { QuantileBox } from '../compare.ts';
+import type { RasterView } from '../images.ts';
+import { divergingColour, hex, legendSteps } from '../colormap.ts';
+import { countWord, formatNumber } from '../labels.ts';
+import { BLOCK_COLOUR_VARS, DASH_PATTERNS, TREND_DASH } from '../palette.ts';
+import { PAIR_TYPES } from '../../format.ts';
+import { BLOCK_COUNT, BLOCKS, PAIR_COUNT } from '../../shapes.ts';
+import { encodeIndexedPng } from '../png.ts';
 import { dotsPath, frameImage, renderPlot } from './plot.ts';
 
 /** The report's figure types, each a function from page data to an SVG string. */
