@@ -8,7 +8,7 @@ import { decodeNpy, encodeNpyFloat32 } from '../../src/analysis/io/npy.ts';
 import { similarityColour } from '../../src/analysis/report/colormap.ts';
 import { pairBlockImageName, renderLayerImage, similarityImageName } from '../../src/analysis/report/images.ts';
 import { loadAnalysis, type Analysis } from '../../src/analysis/report/load.ts';
-import { computeLayerStats } from '../../src/analysis/stats/index.ts';
+import { computeLayerStats } from '../../src/analysis/stats/layer-stats.ts';
 import { decode } from '../helpers/png-decode.ts';
 
 /**

@@ -12,7 +12,8 @@ import {
   numpyDensity,
   numpyEdges,
 } from '../../src/analysis/stats/histogram.ts';
-import { computeLayerStats, extractPair } from '../../src/analysis/stats/index.ts';
+import { computeLayerStats } from '../../src/analysis/stats/layer-stats.ts';
+import { extractPair } from '../../src/analysis/stats/pair-mask.ts';
 import {
   MASK_OF_PAIR,
   REF_EDGES,
