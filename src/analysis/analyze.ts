@@ -12,7 +12,7 @@ import { loadTokenizer } from './model/tokenizer.ts';
 import { loadSetFile, resolveLayers, type SetWarning } from './sentences/set-file.ts';
 import { locateInSet } from './sentences/locate.ts';
 import { layerStatsInOrder } from './stats/layers.ts';
-import { METRICS, type Manifest } from './format.ts';
+import { METRICS, type Manifest } from './output-schema.ts';
 
 export interface AnalyzeOptions {
   setFile: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PAIR_TYPES } from '../../src/analysis/format.ts';
+import { PAIR_TYPES } from '../../src/analysis/output-schema.ts';
 import { computeLayerStats } from '../../src/analysis/stats/layer-stats.ts';
 import { randomMatrix } from './reference.ts';
 

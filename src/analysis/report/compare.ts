@@ -1,4 +1,4 @@
-import { PAIR_TYPES, type LayerStats, type Manifest, type Metric, type PairType, type Summary } from '../format.ts';
+import { PAIR_TYPES, type LayerStats, type Manifest, type Metric, type PairType, type Summary } from '../output-schema.ts';
 import type { Analysis } from './load.ts';
 import type { SeriesStyle } from './figures.ts';
 import { compareSpread, type SpreadComparison } from './narrative.ts';

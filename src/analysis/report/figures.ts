@@ -1,4 +1,4 @@
-import { CONDITIONS, PAIR_TYPES, type Condition, type LayerStats, type Metric, type PairType, type Summary } from '../format.ts';
+import { CONDITIONS, PAIR_TYPES, type Condition, type LayerStats, type Metric, type PairType, type Summary } from '../output-schema.ts';
 import type { Analysis } from './load.ts';
 import { ACROSS_PAIRS, CONDITION_LABELS, WITHIN_PAIRS } from './labels.ts';
 import type { Group, Side } from './anchors.ts';

@@ -1,5 +1,5 @@
-import type { LayerStats, Metric, MetricStats, PairType, Summary } from '../format.ts';
-import { PAIR_TYPES } from '../format.ts';
+import type { LayerStats, Metric, MetricStats, PairType, Summary } from '../output-schema.ts';
+import { PAIR_TYPES } from '../output-schema.ts';
 import type { SetDistanceCell } from './compare.ts';
 import { ACROSS_PAIRS, RATIO_DIGITS, WITHIN_PAIRS, formatNumber, formatRatio, metricLabel, metricPlural } from './labels.ts';
 

@@ -1,4 +1,4 @@
-import { PAIR_TYPES, type PairType } from '../format.ts';
+import { PAIR_TYPES, type PairType } from '../output-schema.ts';
 
 /**
  * The lecture's matrix mask: vectorMask = [1]*d + [2]*d + [3]*d, its outer product,

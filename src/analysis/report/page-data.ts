@@ -1,4 +1,4 @@
-import { CONDITIONS, PAIR_TYPES, type Condition, type LayerStats, type Manifest, type Metric, type PairType } from '../format.ts';
+import { CONDITIONS, PAIR_TYPES, type Condition, type LayerStats, type Manifest, type Metric, type PairType } from '../output-schema.ts';
 import type { Analysis } from './load.ts';
 import { CONDITION_LABELS } from './labels.ts';
 import { renderMarkdown } from './markdown.ts';
