@@ -8,7 +8,7 @@ import { startFakeHub, type FakeHub, type FakeRepo } from '../helpers/fake-hub.t
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures');
 const MODEL_DIR = join(FIXTURES, 'models/tiny-bare-f32');
-const TOKENIZER_DIR = join(FIXTURES, 'gpt2-tokenizer');
+const TOKENIZER_DIR = resolve(import.meta.dirname, '../../assets/gpt2-tokenizer');
 const FOLDER_HINT = '--model ./path/to/folder';
 
 let config: Buffer;
