@@ -4,7 +4,7 @@ import { CONDITION_LABELS } from './labels.ts';
 import { renderMarkdown } from './markdown.ts';
 import { publicModelId } from './model-name.ts';
 import { paths } from './paths.ts';
-import { compareSpread } from './narrative.ts';
+import { compareSpread } from './spread.ts';
 
 /** Page data that is not a figure: set cards, sentences, tables, navigation. */
 
