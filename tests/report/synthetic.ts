@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeNpyFloat32 } from '../../src/analysis/io/npy.ts';
 import {
-  CONDITIONS, METRICS, PAIR_TYPES,
+  METRICS, PAIR_TYPES,
   type Comparison, type LayerStats, type Manifest, type MetricStats, type PairType, type Pairs, type Summary,
 } from '../../src/analysis/output-schema.ts';
 
@@ -142,5 +142,3 @@ export function writeSyntheticAnalysis(dir: string, options: SyntheticOptions = 
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
   return manifest;
 }
-
-export { CONDITIONS };

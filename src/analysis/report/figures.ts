@@ -137,7 +137,10 @@ const trendCache = new WeakMap<Analysis, Map<Metric, TrendPoint[]>>();
 /** SD and mean |x| of target, comparison token and shuffled baseline, for every layer and pair. */
 export function trends(analysis: Analysis, metric: Metric): TrendPoint[] {
   let byMetric = trendCache.get(analysis);
-  if (!byMetric) trendCache.set(analysis, (byMetric = new Map()));
+  if (!byMetric) {
+    byMetric = new Map();
+    trendCache.set(analysis, byMetric);
+  }
   const known = byMetric.get(metric);
   if (known) return known;
   const points: TrendPoint[] = [];
