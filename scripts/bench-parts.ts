@@ -20,7 +20,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PAIR_TYPES, type Condition, type Pairs, type Summary } from '../src/analysis/format.ts';
+import { PAIR_TYPES, type Condition, type Pairs, type Summary } from '../src/analysis/output-schema.ts';
 import { shuffleAll, shufflePerNeuronTransposed } from '../src/analysis/stats/baselines.ts';
 import { distanceTable } from '../src/analysis/stats/comparisons.ts';
 import { columnStats } from '../src/analysis/stats/columns.ts';

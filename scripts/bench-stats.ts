@@ -24,7 +24,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeNpy, encodeNpyFloat32 } from '../src/analysis/io/npy.ts';
-import { layerStatsInOrder, warmUpStats } from '../src/analysis/stats/index.ts';
+import { warmUpStats } from '../src/analysis/stats/layer-stats.ts';
+import { layerStatsInOrder } from '../src/analysis/stats/layers.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

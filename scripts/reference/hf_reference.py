@@ -17,7 +17,7 @@ from transformers import GPT2Config, GPT2LMHeadModel, GPT2TokenizerFast
 
 out = Path(sys.argv[1])
 repo = Path(__file__).resolve().parents[2]
-tok_dir = repo / "tests" / "fixtures" / "gpt2-tokenizer"
+tok_dir = repo / "assets" / "gpt2-tokenizer"
 
 torch.manual_seed(20261126)
 config = GPT2Config(

@@ -25,7 +25,7 @@ from functools import lru_cache
 import regex as re
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-DEFAULT_MODEL_DIR = os.path.join(REPO_ROOT, "tests", "fixtures", "gpt2-tokenizer")
+DEFAULT_MODEL_DIR = os.path.join(REPO_ROOT, "assets", "gpt2-tokenizer")
 DEFAULT_OUT = os.path.join(REPO_ROOT, "tests", "fixtures", "tokenization-expected.json")
 
 # OpenAI's pattern, verbatim.

@@ -1,6 +1,6 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { METRICS } from './format.ts';
+import { METRICS } from './output-schema.ts';
 import { examples } from './io/safe-output.ts';
 
 /**

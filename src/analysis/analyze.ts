@@ -12,8 +12,8 @@ import { expandHome, parseModelSpec, resolveModel } from './model/resolve.ts';
 import { loadTokenizer } from './model/tokenizer.ts';
 import { loadSetFile, resolveLayers, type SetWarning } from './sentences/set-file.ts';
 import { locateInSet } from './sentences/locate.ts';
-import { layerStatsInOrder } from './stats/index.ts';
-import { METRICS, type Manifest } from './format.ts';
+import { layerStatsInOrder } from './stats/layers.ts';
+import { METRICS, type Manifest } from './output-schema.ts';
 
 export interface AnalyzeOptions {
   setFile: string;

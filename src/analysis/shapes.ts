@@ -1,4 +1,4 @@
-import { PAIR_TYPES, type Condition, type MetricStats, type PairType } from './format.ts';
+import { PAIR_TYPES, type Condition, type MetricStats, type PairType } from './output-schema.ts';
 
 /**
  * The shapes every statistic is built on, one place each: the blocks of c_attn's

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analysis/analyze.ts';
 import { AtlasError } from '../../src/analysis/errors.ts';
 import { readNpy } from '../../src/analysis/io/npy.ts';
-import type { LayerStats, Manifest } from '../../src/analysis/format.ts';
+import type { LayerStats, Manifest } from '../../src/analysis/output-schema.ts';
 import { fixture } from '../helpers/paths.ts';
 import { modelFolder } from '../helpers/model-folder.ts';
 

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analysis/analyze.ts';
 import { readNpy } from '../../src/analysis/io/npy.ts';
 import { writeRandomModel } from '../../src/analysis/model/random-model.ts';
-import { PAIR_TYPES, type LayerStats, type Manifest } from '../../src/analysis/format.ts';
+import { PAIR_TYPES, type LayerStats, type Manifest } from '../../src/analysis/output-schema.ts';
 import { fixture } from '../helpers/paths.ts';
 
 /**

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { chooseChromium } from './browser.ts';
-import { BASE, DEMO, ROOT, SETS, SITE_DIR } from './site.ts';
+import { BASE, DEMO, ROOT, SETS, SITE_DIR } from './site-server.ts';
 
 /**
  * Builds the demo site: random model (offline), the lecture's sets plus the fixture sets

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { chooseChromium } from './browser.ts';
-import { BASE, ROOT, serveSite } from './site.ts';
+import { BASE, ROOT, serveSite } from './site-server.ts';
 
 /**
  * Every page type at a desktop width (1280 px) and a phone's (390 px): nothing scrolls

@@ -3,7 +3,7 @@ import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildDemo } from './build-site.ts';
-import { ROOT } from './site.ts';
+import { ROOT } from './site-server.ts';
 
 /**
  * Two builds from the same inputs give byte-identical sites: the demo is built twice from

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { chooseChromium } from './browser.ts';
-import { BASE, serveSite } from './site.ts';
+import { BASE, serveSite } from './site-server.ts';
 import { MASK_OF_PAIR, REF_EDGES, refHistogram, refMaskValues, refMean, refQuantile, refSd, refSimilarity } from '../stats/reference.ts';
 
 /**

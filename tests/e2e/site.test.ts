@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { chooseChromium } from './browser.ts';
-import { BASE, ROOT, serveSite } from './site.ts';
+import { BASE, ROOT, serveSite } from './site-server.ts';
 
 /**
  * The demo site in headless Chromium: every page loads without errors, every internal link and

@@ -1,7 +1,7 @@
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixture } from './paths.ts';
+import { TOKENIZER_DIR, fixture } from './paths.ts';
 
 const TOKENIZER_FILES = ['vocab.json', 'merges.txt', 'tokenizer.json', 'tokenizer_config.json'];
 
@@ -9,6 +9,6 @@ const TOKENIZER_FILES = ['vocab.json', 'merges.txt', 'tokenizer.json', 'tokenize
 export function modelFolder(checkpoint: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'qkv-atlas-model-'));
   for (const file of ['config.json', 'model.safetensors']) copyFileSync(fixture(`${checkpoint}/${file}`), join(dir, file));
-  for (const file of TOKENIZER_FILES) copyFileSync(fixture(`gpt2-tokenizer/${file}`), join(dir, file));
+  for (const file of TOKENIZER_FILES) copyFileSync(join(TOKENIZER_DIR, file), join(dir, file));
   return dir;
 }

@@ -1,6 +1,5 @@
-import { inflateSync } from 'node:zlib';
+import { crc32, inflateSync } from 'node:zlib';
 import { expect } from 'vitest';
-import { crc32 } from '../../src/analysis/report/png.ts';
 
 /** A PNG reader for the tests: chunks with their CRCs checked, and 8-bit scanlines decoded. */
 

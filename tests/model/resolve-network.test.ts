@@ -18,7 +18,7 @@ import { startFakeProxy, type FakeProxy } from '../helpers/fake-proxy.ts';
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures');
 const MODEL_DIR = join(FIXTURES, 'models/tiny-bare-f32');
-const TOKENIZER_DIR = join(FIXTURES, 'gpt2-tokenizer');
+const TOKENIZER_DIR = resolve(import.meta.dirname, '../../assets/gpt2-tokenizer');
 
 let config: Buffer;
 let weights: Buffer;

@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile, readlink, realpath, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -8,7 +9,7 @@ import { startFakeHub, type FakeHub, type FakeRepo } from '../helpers/fake-hub.t
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures');
 const MODEL_DIR = join(FIXTURES, 'models/tiny-bare-f32');
-const TOKENIZER_DIR = join(FIXTURES, 'gpt2-tokenizer');
+const TOKENIZER_DIR = resolve(import.meta.dirname, '../../assets/gpt2-tokenizer');
 const FOLDER_HINT = '--model ./path/to/folder';
 
 let config: Buffer;
@@ -93,7 +94,7 @@ async function failure(promise: Promise<unknown>): Promise<AtlasError> {
 async function tree(dir: string): Promise<string[]> {
   const out: string[] = [];
   async function walk(d: string, prefix: string): Promise<void> {
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await readdir(d, { withFileTypes: true });
     } catch {

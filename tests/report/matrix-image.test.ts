@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { METRICS, type Manifest, type Metric } from '../../src/analysis/format.ts';
+import { METRICS, type Manifest, type Metric } from '../../src/analysis/output-schema.ts';
 import { decodeNpy, encodeNpyFloat32 } from '../../src/analysis/io/npy.ts';
 import { similarityColour } from '../../src/analysis/report/colormap.ts';
 import { pairBlockImageName, renderLayerImage, similarityImageName } from '../../src/analysis/report/images.ts';
 import { loadAnalysis, type Analysis } from '../../src/analysis/report/load.ts';
-import { computeLayerStats } from '../../src/analysis/stats/index.ts';
+import { computeLayerStats } from '../../src/analysis/stats/layer-stats.ts';
 import { decode } from '../helpers/png-decode.ts';
 
 /**

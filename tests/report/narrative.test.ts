@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SAME_SPREAD, compareSpread, distinctRowsSentences, distinctRowsTrendSentence, layerNarrative, pairComparisonNarrative, pairNarrative, trendSentence } from '../../src/analysis/report/narrative.ts';
+import { distinctRowsSentences, distinctRowsTrendSentence, layerNarrative, pairComparisonNarrative, pairNarrative, trendSentence } from '../../src/analysis/report/narrative.ts';
+import { SAME_SPREAD, compareSpread } from '../../src/analysis/report/spread.ts';
 import { formatRatio } from '../../src/analysis/report/labels.ts';
 import { layerStats, metricStats, summary } from './synthetic.ts';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { crc32, encodeIndexedPng, encodeRgbaPng } from '../../src/analysis/report/png.ts';
+import { crc32 } from 'node:zlib';
+import { encodeIndexedPng, encodeRgbaPng } from '../../src/analysis/report/png.ts';
 import { decode } from '../helpers/png-decode.ts';
 import { similarityImage, scatterImage, SIMILARITY_LEVELS } from '../../src/analysis/report/raster.ts';
 
@@ -30,6 +31,12 @@ describe('PNG encoder', () => {
 
   it('computes the standard CRC-32', () => {
     expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
+  });
+
+  it('ends with the IEND chunk and its well-known CRC', () => {
+    const png = encodeRgbaPng({ width: 1, height: 1, rgba: new Uint8Array(4) });
+    // length 0, "IEND", CRC-32 of "IEND" = 0xae426082 (the same in every PNG file)
+    expect([...png.subarray(png.length - 12)]).toEqual([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Summary } from '../../src/analysis/format.ts';
+import type { Summary } from '../../src/analysis/output-schema.ts';
 import { pooledSummary } from '../../src/analysis/report/pooled.ts';
 
 /** Four bins over [-1, 1]: density = count / width / total, as numpy's density=True. */

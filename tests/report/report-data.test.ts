@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAnalysis, type Analysis } from '../../src/analysis/report/load.ts';
 import { binCentres, layerHistogram, pairHistogram, pooledDensity, trends, headCells, neuronLabel, extent } from '../../src/analysis/report/figures.ts';
-import { comparisonRows, layerPairTable, neighbours, sentencePieces, setCard, statisticsRows } from '../../src/analysis/report/site.ts';
+import { comparisonRows, layerPairTable, neighbours, sentencePieces, setCard, statisticsRows } from '../../src/analysis/report/page-data.ts';
 import { downloads, publishedManifest } from '../../src/analysis/report/downloads.ts';
 import { layerImageNames, renderLayerImage, qqSequenceView, tokenAverageView } from '../../src/analysis/report/images.ts';
 import { paths } from '../../src/analysis/report/paths.ts';

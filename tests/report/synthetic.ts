@@ -2,11 +2,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeNpyFloat32 } from '../../src/analysis/io/npy.ts';
 import {
-  CONDITIONS, METRICS, PAIR_TYPES,
+  METRICS, PAIR_TYPES,
   type Comparison, type LayerStats, type Manifest, type MetricStats, type PairType, type Pairs, type Summary,
-} from '../../src/analysis/format.ts';
+} from '../../src/analysis/output-schema.ts';
 
-/** Synthetic analysis output (format.ts, schema 1) with chosen spreads, for the report's tests. */
+/** Synthetic analysis output (output-schema.ts, schema 1) with chosen spreads, for the report's tests. */
 
 export const EDGES = Array.from({ length: 101 }, (_, i) => Math.round((-1 + i * 0.02) * 1e12) / 1e12);
 
@@ -142,5 +142,3 @@ export function writeSyntheticAnalysis(dir: string, options: SyntheticOptions = 
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
   return manifest;
 }
-
-export { CONDITIONS };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const FIXTURE_TOKENIZER_DIR = fileURLToPath(new URL('../fixtures/gpt2-tokenizer', import.meta.url));
+export { TOKENIZER_DIR as FIXTURE_TOKENIZER_DIR } from '../helpers/paths.ts';
 export const HER_SET_FILE = fileURLToPath(new URL('../../content/sets/her.yaml', import.meta.url));
 
 export interface ExpectedEntry {

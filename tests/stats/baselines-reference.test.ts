@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PAIR_TYPES, type LayerStats } from '../../src/analysis/format.ts';
-import { computeLayerStats } from '../../src/analysis/stats/index.ts';
+import { PAIR_TYPES, type LayerStats } from '../../src/analysis/output-schema.ts';
+import { computeLayerStats } from '../../src/analysis/stats/layer-stats.ts';
 import { MASK_OF_PAIR, REF_EDGES, randomMatrix, refHistogram, refMaskValues, refMean, refQuantile, refSd, refSimilarity } from './reference.ts';
 
 /**

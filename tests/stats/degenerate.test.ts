@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PAIR_TYPES } from '../../src/analysis/format.ts';
-import { computeLayerStats } from '../../src/analysis/stats/index.ts';
+import { PAIR_TYPES } from '../../src/analysis/output-schema.ts';
+import { computeLayerStats } from '../../src/analysis/stats/layer-stats.ts';
 import { randomMatrix } from './reference.ts';
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { shuffleAll, shufflePerNeuron } from '../../src/analysis/stats/baselines.ts';
 import { createRandom } from '../../src/analysis/stats/random.ts';
-import { computeLayerStats } from '../../src/analysis/stats/index.ts';
+import { computeLayerStats } from '../../src/analysis/stats/layer-stats.ts';
 import { randomMatrix } from './reference.ts';
 
 describe('seeded baselines', () => {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PAIR_TYPES, type LayerStats } from '../../src/analysis/format.ts';
+import { PAIR_TYPES, type LayerStats } from '../../src/analysis/output-schema.ts';
 import { decodeNpy } from '../../src/analysis/io/npy.ts';
-import { computeLayerStats, type LayerStatsResult } from '../../src/analysis/stats/index.ts';
+import { computeLayerStats, type LayerStatsResult } from '../../src/analysis/stats/layer-stats.ts';
 
 const dir = fileURLToPath(new URL('../fixtures/stats/', import.meta.url));
 const load = (name: string) => decodeNpy(new Uint8Array(readFileSync(dir + name)), name);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PAIR_TYPES } from '../../src/analysis/format.ts';
+import { PAIR_TYPES } from '../../src/analysis/output-schema.ts';
 import { columnStats } from '../../src/analysis/stats/columns.ts';
 import { compareFine } from '../../src/analysis/stats/distances.ts';
 import { correlationGram, gramMargin } from '../../src/analysis/stats/gram.ts';
@@ -12,7 +12,8 @@ import {
   numpyDensity,
   numpyEdges,
 } from '../../src/analysis/stats/histogram.ts';
-import { computeLayerStats, extractPair } from '../../src/analysis/stats/index.ts';
+import { computeLayerStats } from '../../src/analysis/stats/layer-stats.ts';
+import { extractPair } from '../../src/analysis/stats/pair-mask.ts';
 import {
   MASK_OF_PAIR,
   REF_EDGES,

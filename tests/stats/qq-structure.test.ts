@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { LayerStats } from '../../src/analysis/format.ts';
+import type { LayerStats } from '../../src/analysis/output-schema.ts';
 import { decodeNpy } from '../../src/analysis/io/npy.ts';
-import { computeLayerStats, distinctRows } from '../../src/analysis/stats/index.ts';
+import { distinctRows } from '../../src/analysis/stats/distinct-rows.ts';
+import { computeLayerStats } from '../../src/analysis/stats/layer-stats.ts';
 import { randomMatrix, refSimilarity } from './reference.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { PAIR_TYPES } from '../../src/analysis/format.ts';
+import { PAIR_TYPES } from '../../src/analysis/output-schema.ts';
 import { FINE_LENGTH, FINE_WIDTH, fineBin, fineQuantiles } from '../../src/analysis/stats/histogram.ts';
-import { computeLayerStats } from '../../src/analysis/stats/index.ts';
+import { computeLayerStats } from '../../src/analysis/stats/layer-stats.ts';
 import { MASK_OF_PAIR, randomMatrix, refMaskValues, refQuantile, refSimilarity } from './reference.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PAIR_TYPES } from '../../src/analysis/format.ts';
+import { PAIR_TYPES } from '../../src/analysis/output-schema.ts';
 import { BIN_COUNT, BLOCKS, BLOCKS_OF_PAIR, FINE_PER_BIN, PAIR_OF_BLOCKS, PAIRS, isWithinPair } from '../../src/analysis/shapes.ts';
 import { EDGES, FINE_BINS, fineBin } from '../../src/analysis/stats/histogram.ts';
 import { pairCount, pairOf } from '../../src/analysis/stats/pair-mask.ts';

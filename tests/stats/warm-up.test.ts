@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeLayerStats, warmUpStats } from '../../src/analysis/stats/index.ts';
+import { computeLayerStats, warmUpStats } from '../../src/analysis/stats/layer-stats.ts';
 import { randomMatrix } from './reference.ts';
 
 describe('warmUpStats', () => {

@@ -1,4 +1,4 @@
-import { link, open, rename, rm, unlink } from 'node:fs/promises';
+import { type FileHandle, link, open, rename, rm, unlink } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { AtlasError } from '../errors.ts';
@@ -25,7 +25,7 @@ export async function writeFileAtomic(path: string, data: FileContent, options: 
   }
   const temporary = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   const chunks = typeof data === 'string' ? [Buffer.from(data, 'utf8')] : data instanceof Uint8Array ? [data] : data;
-  let handle;
+  let handle: FileHandle | undefined;
   try {
     handle = await open(temporary, 'w');
     for await (const chunk of chunks) {

@@ -2,7 +2,7 @@ import protobuf from 'protobufjs';
 
 /**
  * The subset of onnx.proto (field numbers as in the ONNX specification, IR version 8)
- * that the GPT-2 graph builder writes. Kept inline so that no generated code or
+ * that the GPT-2 graph builder (graph.ts) and the statistics' GEMM graphs (stats/onnx.ts) write. Kept inline so that no generated code or
  * schema download is needed; protobufjs encodes it.
  */
 const ONNX_SUBSET = `
@@ -46,7 +46,7 @@ const root = protobuf.parse(ONNX_SUBSET, { keepCase: true }).root;
 const ModelProto = root.lookupType('onnx.ModelProto');
 
 /** ONNX TensorProto.DataType values used here. */
-export const DataType = { FLOAT: 1, INT64: 7, BOOL: 9, FLOAT16: 10, BFLOAT16: 16 } as const;
+export const DataType = { FLOAT: 1, INT64: 7, BOOL: 9, FLOAT16: 10, DOUBLE: 11, BFLOAT16: 16 } as const;
 /** AttributeProto.AttributeType values used here. */
 export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, INTS: 7 } as const;
 
@@ -69,7 +69,7 @@ export interface ValueInfoMessage {
 export interface ModelMessage {
   ir_version: number;
   producer_name: string;
-  producer_version: string;
+  producer_version?: string;
   opset_import: { domain: string; version: number }[];
   graph: { name: string; node: NodeMessage[]; initializer: TensorMessage[]; input: ValueInfoMessage[]; output: ValueInfoMessage[] };
 }
@@ -79,6 +79,3 @@ export function encodeModel(model: ModelMessage): Uint8Array {
   return ModelProto.encode(message).finish();
 }
 
-export function decodeModel(bytes: Uint8Array): ModelMessage {
-  return ModelProto.toObject(ModelProto.decode(bytes), { longs: Number, bytes: Uint8Array, defaults: false }) as unknown as ModelMessage;
-}

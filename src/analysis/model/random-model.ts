@@ -25,8 +25,8 @@ export type RandomConfigName = keyof typeof RANDOM_CONFIGS;
 
 const VOCAB_SIZE = 50257;
 const EOS = 50256;
-/** GPT-2's tokenizer, shipped with the project as test data. */
-export const TOKENIZER_DIR = fileURLToPath(new URL('../../../tests/fixtures/gpt2-tokenizer/', import.meta.url));
+/** GPT-2's tokenizer, shipped with the project (assets/README.md says where it comes from). */
+export const TOKENIZER_DIR = fileURLToPath(new URL('../../../assets/gpt2-tokenizer/', import.meta.url));
 const TOKENIZER_FILES = ['vocab.json', 'merges.txt', 'tokenizer.json', 'tokenizer_config.json'];
 const CONFIG = 'config.json';
 const WEIGHTS = 'model.safetensors';

@@ -5,10 +5,8 @@ import { isAbsolute, join, relative, resolve as resolvePath } from 'node:path';
 import { getRepoFolderName } from '@huggingface/hub';
 import { AtlasError } from '../errors.ts';
 import { readHubEnv } from './hub-env.ts';
-import {
-  HubRequestError, ensureCachedFile, expectedSize, fetchRepoInfo, isCommitHash, readRef, writeRef,
-  type HubContext, type HubSibling,
-} from './hub-download.ts';
+import { ensureCachedFile, readRef, writeRef } from './hub-cache.ts';
+import { HubRequestError, expectedSize, fetchRepoInfo, isCommitHash, type HubContext, type HubSibling } from './hub-protocol.ts';
 import { createHubTransport } from './hub-fetch.ts';
 import { createConsoleProgress, type ProgressCallback } from './progress.ts';
 import { otherNames } from './renamed-ids.ts';

@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { AtlasError } from '../errors.ts';
 
 /**
@@ -36,7 +36,7 @@ export interface SafetensorsHeader {
 }
 
 export async function readSafetensorsHeader(path: string): Promise<SafetensorsHeader> {
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(path, 'r');
   } catch (error) {

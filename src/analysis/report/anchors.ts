@@ -1,4 +1,4 @@
-import { METRICS, PAIR_TYPES, type Metric, type PairType } from '../format.ts';
+import { METRICS, PAIR_TYPES, type Metric, type PairType } from '../output-schema.ts';
 
 /**
  * Figure and section ids: a public contract. Course materials link to

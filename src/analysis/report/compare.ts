@@ -1,7 +1,7 @@
-import { PAIR_TYPES, type LayerStats, type Manifest, type Metric, type PairType, type Summary } from '../format.ts';
+import { PAIR_TYPES, type LayerStats, type Manifest, type Metric, type PairType, type Summary } from '../output-schema.ts';
 import type { Analysis } from './load.ts';
 import type { SeriesStyle } from './figures.ts';
-import { compareSpread, type SpreadComparison } from './narrative.ts';
+import { compareSpread, type SpreadComparison } from './spread.ts';
 import { paths } from './paths.ts';
 import { CONDITION_LABELS } from './labels.ts';
 

@@ -1,4 +1,4 @@
-import { CONDITIONS, METRICS, PAIR_TYPES, type LayerStats, type Manifest, type Summary } from '../format.ts';
+import { CONDITIONS, METRICS, PAIR_TYPES, type LayerStats, type Manifest, type Summary } from '../output-schema.ts';
 import { toCsv, type CsvValue } from './csv.ts';
 import type { Analysis } from './load.ts';
 import { publicModelId } from './model-name.ts';

@@ -1,4 +1,4 @@
-import { CONDITIONS, PAIR_TYPES, type Condition, type LayerStats, type Metric, type PairType, type Summary } from '../format.ts';
+import { CONDITIONS, PAIR_TYPES, type Condition, type LayerStats, type Metric, type PairType, type Summary } from '../output-schema.ts';
 import type { Analysis } from './load.ts';
 import { ACROSS_PAIRS, CONDITION_LABELS, WITHIN_PAIRS } from './labels.ts';
 import type { Group, Side } from './anchors.ts';
@@ -97,7 +97,10 @@ const trendCache = new WeakMap<Analysis, Map<Metric, TrendPoint[]>>();
 /** SD and mean |x| of target, comparison token and shuffled baseline, for every layer and pair. */
 export function trends(analysis: Analysis, metric: Metric): TrendPoint[] {
   let byMetric = trendCache.get(analysis);
-  if (!byMetric) trendCache.set(analysis, (byMetric = new Map()));
+  if (!byMetric) {
+    byMetric = new Map();
+    trendCache.set(analysis, byMetric);
+  }
   const known = byMetric.get(metric);
   if (known) return known;
   const points: TrendPoint[] = [];

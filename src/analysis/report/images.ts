@@ -1,4 +1,4 @@
-import { METRICS, PAIR_TYPES, type Metric, type PairType } from '../format.ts';
+import { METRICS, PAIR_TYPES, type Metric, type PairType } from '../output-schema.ts';
 import { decodeNpy } from '../io/npy.ts';
 import { columnStats } from '../stats/columns.ts';
 import { previewStride } from '../stats/preview.ts';

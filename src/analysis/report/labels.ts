@@ -1,4 +1,4 @@
-import type { Condition, Metric, PairType } from '../format.ts';
+import type { Condition, Metric, PairType } from '../output-schema.ts';
 import { PAIRS, type ComparisonKey, type PairKind } from '../shapes.ts';
 
 /** Words and URL segments shared by pages, figures, narrative and downloads. */

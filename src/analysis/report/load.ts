@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AtlasError } from '../errors.ts';
 import { decodeNpy, type NpyArray } from '../io/npy.ts';
-import type { LayerStats, Manifest, Metric } from '../format.ts';
+import type { LayerStats, Manifest, Metric } from '../output-schema.ts';
 
 /**
  * An analysis output folder (the public format of `qkv-atlas analyze`), read lazily and

@@ -1,37 +1,15 @@
-import type { LayerStats, Metric, MetricStats, PairType, Summary } from '../format.ts';
-import { PAIR_TYPES } from '../format.ts';
+import type { LayerStats, Metric, MetricStats, PairType, Summary } from '../output-schema.ts';
+import { PAIR_TYPES } from '../output-schema.ts';
 import type { SetDistanceCell } from './compare.ts';
-import { ACROSS_PAIRS, RATIO_DIGITS, WITHIN_PAIRS, formatNumber, formatRatio, metricLabel, metricPlural } from './labels.ts';
+import { ACROSS_PAIRS, WITHIN_PAIRS, formatNumber, formatRatio, metricLabel, metricPlural } from './labels.ts';
+import { SAME_SPREAD, compareSpread, type SpreadComparison, type SpreadWord } from './spread.ts';
 
 /**
  * Data-driven sentences for the report. Every number and every comparative word comes from
  * the statistics: a spread is called "wider" or "narrower" only when the ratio of standard
- * deviations leaves the band of "about the same" (±SAME_SPREAD), and nothing is said about
+ * deviations leaves the band of "about the same" (±SAME_SPREAD, spread.ts), and nothing is said about
  * a statistic that is undefined.
  */
-
-/** SD ratios within 1 ± 10% read as "about the same". */
-export const SAME_SPREAD = 0.1;
-
-export type SpreadWord = 'wider' | 'narrower' | 'about the same';
-
-export interface SpreadComparison {
-  ratio: number;
-  word: SpreadWord;
-}
-
-/**
- * How the spread (SD) of `a` compares with that of `b`; null when either is undefined. The
- * word is decided on the ratio as displayed (formatRatio's two decimals), so that a ratio
- * shown as 1.10× reads "about the same", never "wider".
- */
-export function compareSpread(sdA: number, sdB: number, tolerance = SAME_SPREAD): SpreadComparison | null {
-  if (!Number.isFinite(sdA) || !Number.isFinite(sdB) || sdB <= 0 || sdA < 0) return null;
-  const ratio = sdA / sdB;
-  const shown = Number(ratio.toFixed(RATIO_DIGITS));
-  const word: SpreadWord = shown > 1 + tolerance ? 'wider' : shown < 1 / (1 + tolerance) ? 'narrower' : 'about the same';
-  return { ratio, word };
-}
 
 function defined(summary: Summary | undefined): summary is Summary {
   return summary !== undefined && summary.n > 0 && Number.isFinite(summary.sd);

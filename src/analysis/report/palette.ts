@@ -1,4 +1,4 @@
-import type { PairType } from '../format.ts';
+import type { PairType } from '../output-schema.ts';
 import { BLOCKS, PAIRS, type Block } from '../shapes.ts';
 
 /**

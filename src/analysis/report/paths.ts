@@ -1,4 +1,4 @@
-import type { PairType } from '../format.ts';
+import type { PairType } from '../output-schema.ts';
 import { pairSlug } from './labels.ts';
 
 /** Page and file paths relative to the site's base (no leading slash): the stable URLs of DESIGN.md. */

@@ -1,4 +1,4 @@
-import type { Summary } from '../format.ts';
+import type { Summary } from '../output-schema.ts';
 
 /**
  * Several summaries pooled into the summary of all their values together, as the

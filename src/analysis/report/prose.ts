@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { AtlasError } from '../errors.ts';
-import { PAIR_TYPES } from '../format.ts';
+import { PAIR_TYPES } from '../output-schema.ts';
 import { pairSlug } from './labels.ts';
 
 /**

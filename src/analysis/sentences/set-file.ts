@@ -17,7 +17,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 
 import { Lexer, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit } from 'yaml';
-import type { Document, Node as YamlNode } from 'yaml';
+import type { Document, Node as YamlNode, YAMLMap } from 'yaml';
 import { z } from 'zod';
 
 import { AtlasError } from '../errors.ts';
@@ -115,9 +115,34 @@ export function parseSetFile(
   if (bytes.length > MAX_SET_FILE_BYTES) throw tooLarge(file, bytes.length);
   const hash = createHash('sha256').update(bytes).digest('hex');
   const name = setNameOf(file);
-  let text: string;
+  const text = decodeUtf8(bytes, file);
+  refuseTooManyItems(text, file, maxSentences);
+  const { doc, at } = parseYaml(text, file);
+  const root = rootMapping(doc, at, file, name);
+  const lines = locator(root, at);
+
+  const { problems, misspelled } = unknownKeyProblems(root, lines);
+  const data = toPlainData(doc, file, at);
+  if (Array.isArray(data.sentences) && data.sentences.length > maxSentences) {
+    throw tooManySentences(data.sentences.length, maxSentences, `${file}:${lines.keyLine('sentences') ?? 1}`);
+  }
+  const result = SET_SCHEMA.safeParse(data);
+  if (!result.success) problems.push(...schemaProblems(result.error.issues, { doc, text, data, lines, misspelled }));
+  if (problems.length > 0) throw setFileError(file, problems);
+  if (!result.success) throw new Error('unreachable: schema failed without problems');
+
+  const sentences = locatedSentences(result.data.sentences, doc, lines);
+  return { set: sentenceSet(result.data, { name, file, hash, sentences }), warnings: repeatedSentences(sentences, file) };
+}
+
+// The steps of parseSetFile, in the order it takes them.
+
+type Position = (offset: number) => { line: number; col: number };
+type SetValue = z.output<typeof SET_SCHEMA>;
+
+function decodeUtf8(bytes: Uint8Array, file: string): string {
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch (error) {
     throw new AtlasError(
       'The sentence set file is not UTF-8 text.',
@@ -126,24 +151,31 @@ export function parseSetFile(
       { cause: error },
     );
   }
+}
 
+function tooManySentences(count: number | null, maxSentences: number, where: string): AtlasError {
+  const most = maxSentences.toLocaleString('en-US');
+  return new AtlasError(
+    `The set has ${count === null ? `more than ${most}` : count.toLocaleString('en-US')} sentences; qkv-atlas reads at most ${most} per set.`,
+    where,
+    'Split the sentences into several sets, or keep a sample of them.',
+  );
+}
+
+/** Refused before YAML parses the file, so that a huge list costs no parse: counted on the text. */
+function refuseTooManyItems(text: string, file: string, maxSentences: number): void {
   const beyond = offsetBeyondItems(text, maxSentences);
-  if (beyond !== null) {
-    throw new AtlasError(
-      `The set has more than ${maxSentences.toLocaleString('en-US')} sentences; qkv-atlas reads at most ` +
-        `${maxSentences.toLocaleString('en-US')} per set.`,
-      `${file}:${text.slice(0, beyond).split('\n').length}`,
-      'Split the sentences into several sets, or keep a sample of them.',
-    );
-  }
+  if (beyond !== null) throw tooManySentences(null, maxSentences, `${file}:${text.slice(0, beyond).split('\n').length}`);
+}
 
+/** The YAML document with a line:column for any offset; every YAML error at once, at the line to fix. */
+function parseYaml(text: string, file: string): { doc: Document; at: Position } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number) => {
+  const at: Position = (offset) => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, col };
   };
-
   if (doc.errors.length > 0) {
     const problems = doc.errors.map((error) => {
       const { line, col } = at(unterminatedQuoteStart(doc, error.pos[0]) ?? error.pos[0]);
@@ -160,7 +192,11 @@ export function parseSetFile(
         'sentence containing ": " or starting with a quote, "#", "-", "[" or "{" must be quoted.',
     );
   }
+  return { doc, at };
+}
 
+/** The document's top level, which must be a mapping with at least one key. */
+function rootMapping(doc: Document, at: Position, file: string, name: string): YAMLMap {
   const root = doc.contents;
   if (root === null || (isMap(root) && root.items.length === 0)) {
     throw new AtlasError(
@@ -177,16 +213,32 @@ export function parseSetFile(
       `Put the list of sentences under a "sentences:" key; keys are: ${SET_KEYS.join(', ')}.`,
     );
   }
+  return root;
+}
 
-  const lineOf = (node: YamlNode | null | undefined): number | null =>
-    node?.range ? at(node.range[0]).line : null;
-  // A key written with nothing after it (`sentences:`) has a null value without a position.
-  const keyLine = (key: string): number | null =>
-    lineOf(root.items.find((pair) => isScalar(pair.key) && pair.key.value === key)?.key as YamlNode);
+interface Lines {
+  /** the line a node starts on */
+  lineOf(node: YamlNode | null | undefined): number | null;
+  /** the line of a top-level key */
+  keyLine(key: string): number | null;
+}
+
+function locator(root: YAMLMap, at: Position): Lines {
+  const lineOf = (node: YamlNode | null | undefined): number | null => (node?.range ? at(node.range[0]).line : null);
+  return {
+    lineOf,
+    // A key written with nothing after it (`sentences:`) has a null value without a position.
+    keyLine: (key) => lineOf(root.items.find((pair) => isScalar(pair.key) && pair.key.value === key)?.key as YamlNode),
+  };
+}
+
+/**
+ * Unknown keys first, with the nearest valid key: "sentence:" for "sentences:" is the typo
+ * that would otherwise read as "no sentences". `misspelled` holds the keys so suggested,
+ * whose absence is then not reported again.
+ */
+function unknownKeyProblems(root: YAMLMap, lines: Lines): { problems: Problem[]; misspelled: Set<string> } {
   const problems: Problem[] = [];
-
-  // Unknown keys first, with the nearest valid key: "sentence:" for "sentences:" is the typo
-  // that would otherwise read as "no sentences".
   const misspelled = new Set<string>();
   for (const pair of root.items) {
     const key: unknown = isScalar(pair.key) ? pair.key.value : pair.key;
@@ -195,7 +247,7 @@ export function parseSetFile(
       const nearest = typeof key === 'string' ? nearestKey(key) : null;
       if (nearest) misspelled.add(nearest);
       problems.push({
-        line: lineOf(pair.key as YamlNode),
+        line: lines.lineOf(pair.key as YamlNode),
         message: `unknown key "${shown}"`,
         hint: nearest
           ? `did you mean "${nearest}"? Rename the key.`
@@ -203,83 +255,86 @@ export function parseSetFile(
       });
     }
   }
+  return { problems, misspelled };
+}
 
-  const data = toPlainData(doc, file, at);
-  if (Array.isArray(data.sentences) && data.sentences.length > maxSentences) {
-    throw new AtlasError(
-      `The set has ${data.sentences.length.toLocaleString('en-US')} sentences; qkv-atlas reads at most ` +
-        `${maxSentences.toLocaleString('en-US')} per set.`,
-      `${file}:${keyLine('sentences') ?? 1}`,
-      'Split the sentences into several sets, or keep a sample of them.',
-    );
-  }
-  const result = SET_SCHEMA.safeParse(data);
-  if (!result.success) {
-    for (const issue of result.error.issues) {
-      if (issue.code === 'unrecognized_keys') continue; // reported above, with lines
-      const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-      const key = String(path[0] ?? '');
-      const present = path.length > 0 && doc.hasIn(path);
-      if (!present && misspelled.has(key)) continue; // the misspelt key is already reported
-      const node = present ? nodeAt(doc, path) : null;
-      const line = present ? (lineOf(node) ?? keyLine(key)) : null;
-      if (key === 'sentences' && typeof path[1] === 'number' && issue.code === 'custom' && issue.params?.tooLong) {
-        const sentence = String((data.sentences as unknown[])[path[1]]);
-        problems.push({
-          line,
-          message: `sentence ${path[1] + 1} is ${[...sentence].length.toLocaleString('en-US')} characters long, ` +
-            `more than the ${MAX_SENTENCE_CHARS.toLocaleString('en-US')} a sentence may have: ${quote(sentence)}`,
-          hint: "shorten or split it: GPT-2's context of 1,024 tokens holds about 5,000 characters of English.",
-        });
-        continue;
-      }
-      if (key === 'sentences' && typeof path[1] === 'number') {
-        // One sentence YAML did not read as text: show it quoted, as it should be written.
-        const written = node?.range ? text.slice(node.range[0], node.range[1]).trim() : '';
-        problems.push({
-          line,
-          message: `sentence ${path[1] + 1} ${issue.message}`,
-          hint:
-            written === ''
-              ? 'write the sentence after "- ", or remove the empty item.'
-              : `put the sentence in double quotes: - ${[...written].length > 80 ? quote(written) : JSON.stringify(written)}`,
-        });
-        continue;
-      }
-      problems.push({
-        line,
-        message: !present ? `missing "${key}"` : issue.message.startsWith('the set') ? issue.message : `${key}: ${issue.message}`,
-        hint: FIELD_HINTS[key as SetKey] ?? `the keys are: ${SET_KEYS.join(', ')}.`,
-      });
+interface SchemaContext {
+  doc: Document;
+  text: string;
+  data: Record<string, unknown>;
+  lines: Lines;
+  misspelled: Set<string>;
+}
+
+/** The schema's complaints, each at the line of the value (or key) it is about. */
+function schemaProblems(issues: readonly z.core.$ZodIssue[], ctx: SchemaContext): Problem[] {
+  const problems: Problem[] = [];
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') continue; // reported by unknownKeyProblems, with lines
+    const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+    const key = String(path[0] ?? '');
+    const present = path.length > 0 && ctx.doc.hasIn(path);
+    if (!present && ctx.misspelled.has(key)) continue; // the misspelt key is already reported
+    const node = present ? nodeAt(ctx.doc, path) : null;
+    const line = present ? (ctx.lines.lineOf(node) ?? ctx.lines.keyLine(key)) : null;
+    if (key === 'sentences' && typeof path[1] === 'number') {
+      problems.push(sentenceProblem(issue, path[1], node, line, ctx));
+      continue;
     }
+    problems.push({
+      line,
+      message: !present ? `missing "${key}"` : issue.message.startsWith('the set') ? issue.message : `${key}: ${issue.message}`,
+      hint: FIELD_HINTS[key as SetKey] ?? `the keys are: ${SET_KEYS.join(', ')}.`,
+    });
   }
-  if (problems.length > 0) throw setFileError(file, problems);
-  if (!result.success) throw new Error('unreachable: schema failed without problems');
+  return problems;
+}
 
-  const value = result.data;
-  const sentencesNode = doc.get('sentences', true);
-  const sentences: SetSentence[] = value.sentences.map((text, i) => ({
-    text,
-    line: (isSeq(sentencesNode) ? lineOf(sentencesNode.items[i] as YamlNode) : null) ?? 1,
-  }));
-
-  const warnings = repeatedSentences(sentences, file);
-
+/** One sentence (item `index` of `sentences`) that is too long, or that YAML did not read as text. */
+function sentenceProblem(issue: z.core.$ZodIssue, index: number, node: YamlNode | null, line: number | null, ctx: SchemaContext): Problem {
+  if (issue.code === 'custom' && issue.params?.tooLong) {
+    const sentence = String((ctx.data.sentences as unknown[])[index]);
+    return {
+      line,
+      message: `sentence ${index + 1} is ${[...sentence].length.toLocaleString('en-US')} characters long, ` +
+        `more than the ${MAX_SENTENCE_CHARS.toLocaleString('en-US')} a sentence may have: ${quote(sentence)}`,
+      hint: "shorten or split it: GPT-2's context of 1,024 tokens holds about 5,000 characters of English.",
+    };
+  }
+  // Show it quoted, as it should be written.
+  const written = node?.range ? ctx.text.slice(node.range[0], node.range[1]).trim() : '';
   return {
-    set: {
-      name,
-      file,
-      title: value.title,
-      description: value.description,
-      model: value.model,
-      target: value.target,
-      compare: value.compare,
-      seed: value.seed,
-      layers: value.layers ? [...value.layers].sort((a, b) => a - b) : null,
-      sentences,
-      hash,
-    },
-    warnings,
+    line,
+    message: `sentence ${index + 1} ${issue.message}`,
+    hint:
+      written === ''
+        ? 'write the sentence after "- ", or remove the empty item.'
+        : `put the sentence in double quotes: - ${[...written].length > 80 ? quote(written) : JSON.stringify(written)}`,
+  };
+}
+
+/** Each sentence with the line of its list item. */
+function locatedSentences(texts: string[], doc: Document, lines: Lines): SetSentence[] {
+  const sentencesNode = doc.get('sentences', true);
+  return texts.map((text, i) => ({
+    text,
+    line: (isSeq(sentencesNode) ? lines.lineOf(sentencesNode.items[i] as YamlNode) : null) ?? 1,
+  }));
+}
+
+function sentenceSet(value: SetValue, { name, file, hash, sentences }: { name: string; file: string; hash: string; sentences: SetSentence[] }): SentenceSet {
+  return {
+    name,
+    file,
+    title: value.title,
+    description: value.description,
+    model: value.model,
+    target: value.target,
+    compare: value.compare,
+    seed: value.seed,
+    layers: value.layers ? [...value.layers].sort((a, b) => a - b) : null,
+    sentences,
+    hash,
   };
 }
 

@@ -1,4 +1,3 @@
-import { BLOCK_COUNT } from '../shapes.ts';
 import { transpose } from './transpose.ts';
 
 /**
@@ -18,9 +17,6 @@ export interface Columns {
   cosBad: Uint8Array;
   /** 1 where correlation is undefined: the column does not vary (all values equal) */
   corrBad: Uint8Array;
-  /** per block (Q, K, V): how many columns are bad, for each metric */
-  cosBadPerBlock: [number, number, number];
-  corrBadPerBlock: [number, number, number];
   /** cosine_ij = a_i·a_j·correlation_ij + b_i·b_j (0 where undefined) */
   a: Float64Array;
   b: Float64Array;
@@ -62,36 +58,30 @@ export function columnStats(x: Float32Array, rows: number, cols: number, transpo
     max[c] = hi;
     centredSq[c] = centred;
   }
-  const d = cols / BLOCK_COUNT;
   const norm = new Float64Array(cols);
   const centredNorm = new Float64Array(cols);
   const cosBad = new Uint8Array(cols);
   const corrBad = new Uint8Array(cols);
-  const cosBadPerBlock: [number, number, number] = [0, 0, 0];
-  const corrBadPerBlock: [number, number, number] = [0, 0, 0];
   const a = new Float64Array(cols);
   const b = new Float64Array(cols);
   const sqrtRows = Math.sqrt(rows);
   for (let c = 0; c < cols; c++) {
     norm[c] = Math.sqrt(sumSq[c]);
     centredNorm[c] = Math.sqrt(centredSq[c]);
-    const block = Math.floor(c / d);
     // "Does not vary" is decided on the values, not on a rounded centred norm:
     // numpy's mean of equal values can differ from them in the last bit.
     if (rows === 0 || min[c] === max[c]) {
       corrBad[c] = 1;
-      corrBadPerBlock[block]++;
       centredNorm[c] = 0;
     }
     if (norm[c] === 0) {
       cosBad[c] = 1;
-      cosBadPerBlock[block]++;
     } else {
       a[c] = centredNorm[c] / norm[c];
       b[c] = (sqrtRows * mean[c]) / norm[c];
     }
   }
-  return { rows, cols, mean, norm, centredNorm, cosBad, corrBad, cosBadPerBlock, corrBadPerBlock, a, b, transposed };
+  return { rows, cols, mean, norm, centredNorm, cosBad, corrBad, a, b, transposed };
 }
 
 /** Centred, unit-norm columns of sentences [s0, s1) as float32, neuron-major

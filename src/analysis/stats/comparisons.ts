@@ -1,4 +1,4 @@
-import { PAIR_TYPES, type Comparison, type Condition, type MetricStats, type Pairs, type Summary } from '../format.ts';
+import { PAIR_TYPES, type Comparison, type Condition, type MetricStats, type Pairs, type Summary } from '../output-schema.ts';
 import { COMPARISONS } from '../shapes.ts';
 import { compareFine } from './distances.ts';
 import type { Distribution } from './exact.ts';

@@ -2,7 +2,7 @@ import type { Columns } from './columns.ts';
 import { panelProduct } from './onnx.ts';
 import { BLOCK_COUNT, BLOCKS_OF_PAIR } from '../shapes.ts';
 import { previewIndices } from './preview.ts';
-import type { QQVariance } from '../format.ts';
+import type { QQVariance } from '../output-schema.ts';
 import { qqSequence, qqVariance } from './qq-variance.ts';
 import { unitColumns } from './units.ts';
 import { METRIC_COS, type ScanResult } from './scan.ts';

@@ -1,4 +1,4 @@
-import type { Comparison } from '../format.ts';
+import type { Comparison } from '../output-schema.ts';
 import { FINE_LENGTH, FINE_WIDTH } from './histogram.ts';
 
 /**

@@ -8,7 +8,7 @@ import {
   type MetricStats,
   type Pairs,
   type Summary,
-} from '../format.ts';
+} from '../output-schema.ts';
 import { BLOCK_COUNT, BLOCKS } from '../shapes.ts';
 import { distanceTable } from './comparisons.ts';
 import { distinctRows } from './distinct-rows.ts';

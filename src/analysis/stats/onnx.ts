@@ -1,7 +1,8 @@
 import * as ort from 'onnxruntime-node';
+import { AttributeType, DataType, encodeModel, type AttributeMessage, type NodeMessage, type ValueInfoMessage } from '../model/onnx-proto.ts';
 
 /**
- * Tiny ONNX graphs, written here as protobuf bytes (no ONNX schema package):
+ * Tiny ONNX graphs, encoded by model/onnx-proto.ts as the GPT-2 graph is:
  * - `panel`: C[w, r] = A[w, k]·B[r, k]ᵀ, float32 (the Gram, one panel of rows at a
  *   time, see gram.ts) or float64 (the previews and the QQ block, see detail.ts);
  * - `blockGram`: P[b, n, n] = Z_b·Z_bᵀ for Z[n, b, k] float64 (one n × n Gram of
@@ -9,53 +10,6 @@ import * as ort from 'onnxruntime-node';
  * onnxruntime's CPU GEMMs are blocked, vectorised and multithreaded: the one part
  * of the statistics that plain JavaScript cannot do fast enough.
  */
-
-const FLOAT = 1;
-const DOUBLE = 11;
-
-function varint(out: number[], value: number): void {
-  let v = value;
-  while (v > 0x7f) {
-    out.push((v & 0x7f) | 0x80);
-    v = Math.floor(v / 128);
-  }
-  out.push(v);
-}
-
-function intField(out: number[], num: number, value: number): void {
-  varint(out, num << 3);
-  varint(out, value);
-}
-
-function bytesField(out: number[], num: number, bytes: number[]): void {
-  varint(out, (num << 3) | 2);
-  varint(out, bytes.length);
-  for (const b of bytes) out.push(b);
-}
-
-function str(s: string): number[] {
-  return [...Buffer.from(s, 'utf8')];
-}
-
-function message(build: (out: number[]) => void): number[] {
-  const out: number[] = [];
-  build(out);
-  return out;
-}
-
-function valueInfo(name: string, elem: number, dims: string[]): number[] {
-  const shape = message((o) => {
-    for (const d of dims) bytesField(o, 1, message((x) => bytesField(x, 2, str(d))));
-  });
-  const tensor = message((o) => {
-    intField(o, 1, elem);
-    bytesField(o, 2, shape);
-  });
-  return message((o) => {
-    bytesField(o, 1, str(name));
-    bytesField(o, 2, message((t) => bytesField(t, 1, tensor)));
-  });
-}
 
 interface NodeSpec {
   op: string;
@@ -65,51 +19,29 @@ interface NodeSpec {
   intLists?: Record<string, number[]>;
 }
 
-function node(spec: NodeSpec): number[] {
-  return message((o) => {
-    for (const i of spec.inputs) bytesField(o, 1, str(i));
-    for (const x of spec.outputs) bytesField(o, 2, str(x));
-    bytesField(o, 3, str(spec.outputs[0]));
-    bytesField(o, 4, str(spec.op));
-    for (const [name, value] of Object.entries(spec.ints ?? {})) {
-      bytesField(o, 5, message((a) => {
-        bytesField(a, 1, str(name));
-        intField(a, 3, value);
-        intField(a, 20, 2); // AttributeProto.INT
-      }));
-    }
-    for (const [name, values] of Object.entries(spec.intLists ?? {})) {
-      bytesField(o, 5, message((a) => {
-        bytesField(a, 1, str(name));
-        for (const v of values) intField(a, 8, v);
-        intField(a, 20, 7); // AttributeProto.INTS
-      }));
-    }
-  });
+function valueInfo(name: string, elem: number, dims: string[]): ValueInfoMessage {
+  return { name, type: { tensor_type: { elem_type: elem, shape: { dim: dims.map((d) => ({ dim_param: d })) } } } };
 }
 
-function model(nodes: NodeSpec[], inputs: number[][], outputs: number[][]): Uint8Array {
-  const graph = message((o) => {
-    for (const n of nodes) bytesField(o, 1, node(n));
-    bytesField(o, 2, str('qkv-atlas-stats'));
-    for (const i of inputs) bytesField(o, 11, i);
-    for (const x of outputs) bytesField(o, 12, x);
+function node(spec: NodeSpec): NodeMessage {
+  const attribute: AttributeMessage[] = [
+    ...Object.entries(spec.ints ?? {}).map(([name, i]) => ({ name, type: AttributeType.INT, i })),
+    ...Object.entries(spec.intLists ?? {}).map(([name, ints]) => ({ name, type: AttributeType.INTS, ints })),
+  ];
+  return { op_type: spec.op, input: spec.inputs, output: spec.outputs, name: spec.outputs[0], attribute };
+}
+
+function model(nodes: NodeSpec[], input: ValueInfoMessage[], output: ValueInfoMessage[]): Uint8Array {
+  return encodeModel({
+    ir_version: 8,
+    producer_name: 'qkv-atlas',
+    opset_import: [{ domain: '', version: 13 }],
+    graph: { name: 'qkv-atlas-stats', node: nodes.map(node), initializer: [], input, output },
   });
-  return Uint8Array.from(
-    message((o) => {
-      intField(o, 1, 8); // ir_version
-      bytesField(o, 2, str('qkv-atlas'));
-      bytesField(o, 7, graph);
-      bytesField(o, 8, message((x) => {
-        bytesField(x, 1, str(''));
-        intField(x, 2, 13);
-      }));
-    }),
-  );
 }
 
 /** C[w, r] = A[w, k]·B[r, k]ᵀ (Gemm, transB = 1): one panel of rows of a Gram matrix. */
-export function panelModelBytes(elem: number): Uint8Array {
+function panelModelBytes(elem: number): Uint8Array {
   return model(
     [{ op: 'Gemm', inputs: ['A', 'B'], outputs: ['C'], ints: { transB: 1 } }],
     [valueInfo('A', elem, ['w', 'k']), valueInfo('B', elem, ['r', 'k'])],
@@ -117,15 +49,15 @@ export function panelModelBytes(elem: number): Uint8Array {
   );
 }
 
-export function blockGramModelBytes(): Uint8Array {
+function blockGramModelBytes(): Uint8Array {
   return model(
     [
       { op: 'Transpose', inputs: ['Z'], outputs: ['A'], intLists: { perm: [1, 0, 2] } },
       { op: 'Transpose', inputs: ['Z'], outputs: ['B'], intLists: { perm: [1, 2, 0] } },
       { op: 'MatMul', inputs: ['A', 'B'], outputs: ['P'] },
     ],
-    [valueInfo('Z', DOUBLE, ['n', 'b', 'k'])],
-    [valueInfo('P', DOUBLE, ['b', 'n', 'n2'])],
+    [valueInfo('Z', DataType.DOUBLE, ['n', 'b', 'k'])],
+    [valueInfo('P', DataType.DOUBLE, ['b', 'n', 'n2'])],
   );
 }
 
@@ -156,7 +88,7 @@ function session(name: string, bytes: () => Uint8Array): Promise<ort.InferenceSe
  */
 export async function panelProduct<T extends Float32Array | Float64Array>(a: T, b: T, w: number, r: number, k: number, into?: T): Promise<T> {
   const type = a instanceof Float32Array ? 'float32' : 'float64';
-  const s = await session(`panel-${type}`, () => panelModelBytes(type === 'float32' ? FLOAT : DOUBLE));
+  const s = await session(`panel-${type}`, () => panelModelBytes(type === 'float32' ? DataType.FLOAT : DataType.DOUBLE));
   const feeds = { A: new ort.Tensor(type, a, [w, k]), B: new ort.Tensor(type, b, [r, k]) };
   if (into) {
     await s.run(feeds, { C: new ort.Tensor(type, into, [w, r]) });

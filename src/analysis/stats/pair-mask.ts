@@ -1,4 +1,4 @@
-import { PAIR_TYPES, type PairType } from '../format.ts';
+import { PAIR_TYPES, type PairType } from '../output-schema.ts';
 import { BLOCK_COUNT, BLOCKS_OF_PAIR, PAIR_OF_BLOCKS, isWithinPair } from '../shapes.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { QQVariance, VarianceShare } from '../format.ts';
+import type { QQVariance, VarianceShare } from '../output-schema.ts';
 
 /**
  * How much of the variance of |similarity| in the QQ block each grouping explains: the

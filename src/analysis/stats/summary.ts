@@ -1,4 +1,4 @@
-import type { Summary } from '../format.ts';
+import type { Summary } from '../output-schema.ts';
 import { BIN_COUNT, fineQuantiles, numpyDensity } from './histogram.ts';
 import type { Distribution } from './exact.ts';
 

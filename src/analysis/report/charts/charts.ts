@@ -5,7 +5,7 @@ import type { RasterView } from '../images.ts';
 import { divergingColour, hex, legendSteps } from '../colormap.ts';
 import { countWord, formatNumber } from '../labels.ts';
 import { BLOCK_COLOUR_VARS, DASH_PATTERNS, TREND_DASH } from '../palette.ts';
-import { PAIR_TYPES } from '../../format.ts';
+import { PAIR_TYPES } from '../../output-schema.ts';
 import { BLOCK_COUNT, BLOCKS, PAIR_COUNT } from '../../shapes.ts';
 import { encodeIndexedPng } from '../png.ts';
 import { dotsPath, frameImage, renderPlot } from './plot.ts';

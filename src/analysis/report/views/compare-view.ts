@@ -5,7 +5,7 @@ import type { SeriesStyle } from '../figures.ts';
 import { comparisonWords, formatNumber, formatRatio, metricPlural, metricTitle, showToken } from '../labels.ts';
 import { pairComparisonNarrative, setComparisonNarrative } from '../narrative.ts';
 import { paths } from '../paths.ts';
-import { METRICS, PAIR_TYPES, type Metric, type PairType } from '../../format.ts';
+import { METRICS, PAIR_TYPES, type Metric, type PairType } from '../../output-schema.ts';
 import type { Link } from './link.ts';
 
 type SetSide = 'a' | 'b';

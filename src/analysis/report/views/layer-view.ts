@@ -6,8 +6,8 @@ import { SIDE_WORDS, SIDE_TITLES, GROUP_WORDS, formatCount, formatNumber, metric
 import type { Analysis } from '../load.ts';
 import { distinctRowsSentences, layerNarrative } from '../narrative.ts';
 import { paths } from '../paths.ts';
-import { statisticsRows, type SummaryRow } from '../site.ts';
-import { METRICS, PAIR_TYPES, type Metric, type PairType, type QQVariance } from '../../format.ts';
+import { statisticsRows, type SummaryRow } from '../page-data.ts';
+import { METRICS, PAIR_TYPES, type Metric, type PairType, type QQVariance } from '../../output-schema.ts';
 import { layerPager, type Link, type PagerItem } from './link.ts';
 
 /** Everything the layer page (`/{set}/layer-{L}/`) lays out, figures as SVG strings. */

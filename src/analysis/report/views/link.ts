@@ -1,4 +1,4 @@
-import { neighbours } from '../site.ts';
+import { neighbours } from '../page-data.ts';
 
 /**
  * How a view turns a site path (as `paths` gives it, no leading slash) into a link: the pages

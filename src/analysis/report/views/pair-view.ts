@@ -6,8 +6,8 @@ import { SIDE_WORDS, SIDE_TITLES, formatNumber, metricLabel, metricPlural, metri
 import type { Analysis } from '../load.ts';
 import { pairNarrative } from '../narrative.ts';
 import { paths } from '../paths.ts';
-import { comparisonRows, statisticsRows, type ComparisonRow, type SummaryRow } from '../site.ts';
-import { METRICS, PAIR_TYPES, type Metric, type PairType } from '../../format.ts';
+import { comparisonRows, statisticsRows, type ComparisonRow, type SummaryRow } from '../page-data.ts';
+import { METRICS, PAIR_TYPES, type Metric, type PairType } from '../../output-schema.ts';
 import { layerPager, type Link, type PagerItem } from './link.ts';
 
 /** Everything the pair page (`/{set}/layer-{L}/{pair}/`) lays out, figures as SVG strings. */

@@ -5,8 +5,8 @@ import { comparisonWords, metricPlural, showToken } from '../labels.ts';
 import type { Analysis } from '../load.ts';
 import { distinctRowsTrendSentence, trendSentence } from '../narrative.ts';
 import { paths } from '../paths.ts';
-import { setCard, type SetCard } from '../site.ts';
-import { METRICS, PAIR_TYPES, type Metric, type PairType } from '../../format.ts';
+import { setCard, type SetCard } from '../page-data.ts';
+import { METRICS, PAIR_TYPES, type Metric, type PairType } from '../../output-schema.ts';
 import type { Link } from './link.ts';
 
 /** Everything the set's overview page (`/{set}/`) lays out, figures as SVG strings. */

@@ -1,5 +1,5 @@
 import type { APIRoute } from 'astro';
-import { analyses, analysisNamed } from '../../../components/site.ts';
+import { analyses, analysisNamed } from '../../../components/build-context.ts';
 import { downloads } from '../../../analysis/report/downloads.ts';
 
 /** The downloads of a set, copied or derived from the analysis output at build time. */

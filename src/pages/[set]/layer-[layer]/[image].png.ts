@@ -1,5 +1,5 @@
 import type { APIRoute } from 'astro';
-import { analyses, analysisNamed } from '../../../components/site.ts';
+import { analyses, analysisNamed } from '../../../components/build-context.ts';
 import { layerImageNames, renderLayerImage } from '../../../analysis/report/images.ts';
 
 /** The PNG rasters of a layer page (similarity matrices, dense scatters), written at build time. */

@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Where the e2e build goes, and the base path it is built under (as on GitHub Pages). */
+/** Where the e2e build goes, the base path it is built under (as on GitHub Pages), and a static server for it. */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SITE_DIR = process.env.E2E_SITE_DIR ? join(ROOT, process.env.E2E_SITE_DIR) : join(ROOT, 'test-results', 'e2e-site');
 /** the demo model the e2e site is built from: the tiny one, or `gpt2` for GPT-2 small's shape (E2E_DEMO=gpt2, with its own E2E_SITE_DIR) */

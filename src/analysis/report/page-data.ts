@@ -1,11 +1,11 @@
-import { CONDITIONS, PAIR_TYPES, type Condition, type LayerStats, type Manifest, type Metric, type PairType } from '../format.ts';
+import { CONDITIONS, PAIR_TYPES, type Condition, type LayerStats, type Manifest, type Metric, type PairType } from '../output-schema.ts';
 import type { Analysis } from './load.ts';
 import { COMPARISON_LABELS, CONDITION_LABELS } from './labels.ts';
 import { COMPARISONS, type ComparisonKey } from '../shapes.ts';
 import { renderMarkdown } from './markdown.ts';
 import { publicModelId } from './model-name.ts';
 import { paths } from './paths.ts';
-import { compareSpread } from './narrative.ts';
+import { compareSpread } from './spread.ts';
 
 /** Page data that is not a figure: set cards, sentences, tables, navigation. */
 
