@@ -193,7 +193,7 @@ export async function runModelBench(argv: string[] = []): Promise<void> {
   const sets = await benchSets(dir);
   const files = { config: `${dir}/config.json`, weights: `${dir}/model.safetensors` };
 
-  let started = performance.now();
+  const started = performance.now();
   const model = await HookedModel.load(files);
   const { n_layer, n_embd: d } = model.config;
   const layers = Array.from({ length: n_layer }, (_, layer) => layer);
