@@ -43,7 +43,9 @@ function build(label: string): number {
   }
   const pages = /(\d+) page\(s\) built/.exec(result.stdout)?.[1] ?? '?';
   const analysed = /analysis done in ([\d.]+) s/.exec(result.stdout)?.[1];
-  process.stdout.write(`${label.padEnd(34)} ${seconds.toFixed(1).padStart(6)} s  (${pages} pages${analysed ? `, analysis ${analysed} s` : ', analysis cached'})\n`);
+  process.stdout.write(
+    `${label.padEnd(34)} ${seconds.toFixed(1).padStart(6)} s  (${pages} pages${analysed ? `, analysis ${analysed} s` : ', analysis cached'})\n`,
+  );
   return seconds;
 }
 
@@ -69,12 +71,20 @@ function pageWeights(): PageWeight[] {
       return existsSync(path) && statSync(path).isFile() ? path : null;
     };
     const stylesheets = [...text.matchAll(/<link rel="stylesheet" href="([^"]+)"/g)].map((m) => local(m[1])).filter((p): p is string => p !== null);
-    const images = [...new Set([...text.matchAll(/<image\b[^>]*?\shref="([^"]+)"|<img\b[^>]*?\ssrc="([^"]+)"/g)].map((m) => local(m[1] ?? m[2])).filter((p): p is string => p !== null))];
+    const images = [
+      ...new Set(
+        [...text.matchAll(/<image\b[^>]*?\shref="([^"]+)"|<img\b[^>]*?\ssrc="([^"]+)"/g)]
+          .map((m) => local(m[1] ?? m[2]))
+          .filter((p): p is string => p !== null),
+      ),
+    ];
     const css = stylesheets.reduce((n, p) => n + statSync(p).size, 0);
     const cssGzip = stylesheets.reduce((n, p) => n + gzipSync(readFileSync(p)).length, 0);
     const imageBytes = images.reduce((n, p) => n + statSync(p).size, 0);
     return {
-      page: `/${relative(OUT, join(OUT, file, '..')).split('\\').join('/')}/`.replace(/\/+/g, '/'),
+      page: `/${relative(OUT, join(OUT, file, '..'))
+        .split('\\')
+        .join('/')}/`.replace(/\/+/g, '/'),
       html: html.length,
       css,
       images: imageBytes,
@@ -108,20 +118,28 @@ try {
 
 const weights = pageWeights().sort((a, b) => b.total - a.total);
 const kinds: [string, RegExp][] = [
-  ['home', /^\/$/], ['set overview', /^\/[a-z0-9-]+\/$/], ['layer', /\/layer-\d+\/$/], ['pair', /\/layer-\d+\/[a-z]{2}\/$/],
-  ['methods', /^\/methods\/$/], ['data', /\/data\/$/],
+  ['home', /^\/$/],
+  ['set overview', /^\/[a-z0-9-]+\/$/],
+  ['layer', /\/layer-\d+\/$/],
+  ['pair', /\/layer-\d+\/[a-z]{2}\/$/],
+  ['methods', /^\/methods\/$/],
+  ['data', /\/data\/$/],
 ];
 process.stdout.write('\npage weight (HTML + CSS + images; transfer: text gzipped)\n');
 for (const [kind, pattern] of kinds) {
   const group = weights.filter((w) => pattern.test(w.page) && !(kind === 'set overview' && /^\/(methods|404)\/$/.test(w.page)));
   if (group.length === 0) continue;
   const heaviest = group[0];
-  process.stdout.write(`  ${kind.padEnd(13)} ${String(group.length).padStart(3)} pages, heaviest ${heaviest.page}: ${kb(heaviest.total)} ` +
-    `(HTML ${kb(heaviest.html)}, CSS ${kb(heaviest.css)}, images ${kb(heaviest.images)}; transfer ${kb(heaviest.transfer)})\n`);
+  process.stdout.write(
+    `  ${kind.padEnd(13)} ${String(group.length).padStart(3)} pages, heaviest ${heaviest.page}: ${kb(heaviest.total)} ` +
+      `(HTML ${kb(heaviest.html)}, CSS ${kb(heaviest.css)}, images ${kb(heaviest.images)}; transfer ${kb(heaviest.transfer)})\n`,
+  );
 }
 const over = weights.filter((w) => w.total > PAGE_LIMIT);
-process.stdout.write(`\nfull build ${full.toFixed(1)} s (target ≤ 30 s beyond the analysis), prose-only rebuild ${prose.toFixed(1)} s (target ≤ 15 s), ` +
-  `${over.length === 0 ? 'every page' : `${over.length} pages NOT`} under ${kb(PAGE_LIMIT)}\n`);
+process.stdout.write(
+  `\nfull build ${full.toFixed(1)} s (target ≤ 30 s beyond the analysis), prose-only rebuild ${prose.toFixed(1)} s (target ≤ 15 s), ` +
+    `${over.length === 0 ? 'every page' : `${over.length} pages NOT`} under ${kb(PAGE_LIMIT)}\n`,
+);
 if (values.json) {
   writeFileSync(values.json, JSON.stringify({ demo: values.demo ?? null, seconds: { first, full, proseOnly: prose }, pages: weights }, null, 1));
 }

@@ -54,8 +54,20 @@ export async function runKernelBench(reps = 60): Promise<KernelBenchRow[]> {
           const j1 = (cb + 1) * d;
           // rows 0 … 255 are Q rows: column block cb is pair QQ, QK, QV
           const pair = PAIR_OF_BLOCKS[0][cb];
-          k.rows[pair](layout.panel + size * (i * m + j0), j0, j1, cols.a[i], cols.b[i], i * m, 0, layout.state + STATE_PAIR_BYTES * pair,
-            layout.fine + 4 * fineIndex(SLOT_R, pair), layout.fine + 4 * fineIndex(SLOT_C, pair), layout.heads + 8 * Math.floor(i / dh) * heads, marginFine);
+          k.rows[pair](
+            layout.panel + size * (i * m + j0),
+            j0,
+            j1,
+            cols.a[i],
+            cols.b[i],
+            i * m,
+            0,
+            layout.state + STATE_PAIR_BYTES * pair,
+            layout.fine + 4 * fineIndex(SLOT_R, pair),
+            layout.fine + 4 * fineIndex(SLOT_C, pair),
+            layout.heads + 8 * Math.floor(i / dh) * heads,
+            marginFine,
+          );
         }
       }
     };

@@ -43,13 +43,42 @@ export async function ensureBenchModel(): Promise<string> {
  * as in sets people write: the target sits 2 to 12 tokens in, sentences run 5 to 20 tokens.
  */
 export function generatedSentences(count: number, seed = 1): string[] {
-  const openings = ['', 'Yesterday', 'After lunch', 'On Monday', 'Later that evening', 'As usual', 'Without a word', 'Before the storm began',
-    'When the train finally arrived', 'Although it was late', 'In the old house by the river', 'Once the meeting was over',
-    'Every summer', 'At the end of the long day', 'For the first time', 'Just then', 'Despite the rain', 'After the concert', 'Quietly', 'In the morning'];
+  const openings = [
+    '',
+    'Yesterday',
+    'After lunch',
+    'On Monday',
+    'Later that evening',
+    'As usual',
+    'Without a word',
+    'Before the storm began',
+    'When the train finally arrived',
+    'Although it was late',
+    'In the old house by the river',
+    'Once the meeting was over',
+    'Every summer',
+    'At the end of the long day',
+    'For the first time',
+    'Just then',
+    'Despite the rain',
+    'After the concert',
+    'Quietly',
+    'In the morning',
+  ];
   const subjects = ['I', 'she', 'they', 'we', 'the teacher', 'my brother', 'the doctor', 'our neighbour', 'the old coach', 'everyone in the room'];
   const verbs = ['saw', 'thanked', 'called', 'helped', 'met', 'visited', 'warned', 'invited', 'praised', 'followed'];
-  const endings = ['.', ' at the market.', ' after the meeting.', ' yesterday.', ' last week.', ' in the morning.', ' at the station near the bridge.',
-    ' twice.', ' during lunch.', ' near the river, where the children were playing.'];
+  const endings = [
+    '.',
+    ' at the market.',
+    ' after the meeting.',
+    ' yesterday.',
+    ' last week.',
+    ' in the morning.',
+    ' at the station near the bridge.',
+    ' twice.',
+    ' during lunch.',
+    ' near the river, where the children were playing.',
+  ];
   const total = openings.length * subjects.length * verbs.length * endings.length;
   if (count > total) throw new Error(`at most ${total} generated sentences`);
   // a seeded walk through the grid: an index step coprime with its size visits each cell once
@@ -61,9 +90,12 @@ export function generatedSentences(count: number, seed = 1): string[] {
   const out: string[] = [];
   for (let k = 0; k < count; k++) {
     let cell = (start + k * step) % total;
-    const e = cell % endings.length; cell = Math.floor(cell / endings.length);
-    const v = cell % verbs.length; cell = Math.floor(cell / verbs.length);
-    const s = cell % subjects.length; cell = Math.floor(cell / subjects.length);
+    const e = cell % endings.length;
+    cell = Math.floor(cell / endings.length);
+    const v = cell % verbs.length;
+    cell = Math.floor(cell / verbs.length);
+    const s = cell % subjects.length;
+    cell = Math.floor(cell / subjects.length);
     const opening = openings[cell];
     const subject = opening ? subjects[s] : subjects[s][0].toUpperCase() + subjects[s].slice(1);
     out.push(`${opening ? `${opening}, ` : ''}${subject} ${verbs[v]} her${endings[e]}`);
@@ -77,8 +109,12 @@ function gcd(a: number, b: number): number {
 
 /** A set file for `sentences` (a benchmark set: the random model's folder as its model). */
 export function writeSetFile(file: string, title: string, sentences: string[], model: string): void {
-  writeFileSync(file, [`title: ${JSON.stringify(title)}`, `model: ${model}`, 'target: " her"', 'seed: 1', 'sentences:',
-    ...sentences.map((s) => `  - ${JSON.stringify(s)}`)].join('\n') + '\n');
+  writeFileSync(
+    file,
+    [`title: ${JSON.stringify(title)}`, `model: ${model}`, 'target: " her"', 'seed: 1', 'sentences:', ...sentences.map((s) => `  - ${JSON.stringify(s)}`)].join(
+      '\n',
+    ) + '\n',
+  );
 }
 
 function pythonEnv(): NodeJS.ProcessEnv {
@@ -180,7 +216,13 @@ async function benchSets(dir: string): Promise<BenchSet[]> {
   }
 }
 
-async function forwardSeconds(model: HookedModel, set: BenchSet, hooks: number[], tokensPerBatch?: number, maxPadding?: number): Promise<{ seconds: number; slots: number; batches: number; tokens: number }> {
+async function forwardSeconds(
+  model: HookedModel,
+  set: BenchSet,
+  hooks: number[],
+  tokensPerBatch?: number,
+  maxPadding?: number,
+): Promise<{ seconds: number; slots: number; batches: number; tokens: number }> {
   const started = performance.now();
   const count = await forwardRows(model, set.sentences, hooks, () => {}, { tokensPerBatch, maxPadding });
   return { seconds: (performance.now() - started) / 1000, ...count };
@@ -200,7 +242,9 @@ export async function runModelBench(argv: string[] = []): Promise<void> {
   await model.prepare(layers.map(qkvHook));
   const ready = (performance.now() - started) / 1000;
   console.log(`model: random GPT-2 (d = ${d}, ${n_layer} layers, all hooked); ready (config, header, graph, onnxruntime session) in ${ready.toFixed(3)} s`);
-  console.log(`  forward ÷ numpy = forward time ÷ numpy float32 GEMM time on 2·tokens·n_layer·12d² (tokens up to the last needed position); ${rounds} rounds, ours and numpy's alternating`);
+  console.log(
+    `  forward ÷ numpy = forward time ÷ numpy float32 GEMM time on 2·tokens·n_layer·12d² (tokens up to the last needed position); ${rounds} rounds, ours and numpy's alternating`,
+  );
 
   const numpy = await NumpyPeer.start(d, n_layer);
   // a second peer on one BLAS thread: on a machine shared with other jobs a threaded BLAS can
@@ -226,7 +270,11 @@ export async function runModelBench(argv: string[] = []): Promise<void> {
       groups.at(-1)!.push(batch);
       groupTokens += batch.reduce((sum, i) => sum + lengths[i], 0);
     }
-    const runBatch = (batch: number[]) => model.run(batch.map((i) => set.sentences[i].ids.slice(0, lengths[i])), hooks);
+    const runBatch = (batch: number[]) =>
+      model.run(
+        batch.map((i) => set.sentences[i].ids.slice(0, lengths[i])),
+        hooks,
+      );
     for (const batch of batches.slice(0, 3)) await runBatch(batch); // warm-up: onnxruntime's first run of a shape allocates
     const small = groups.length === 1;
     const ours: number[] = [];
@@ -258,15 +306,21 @@ export async function runModelBench(argv: string[] = []): Promise<void> {
       theirsOne.push(theirsOneRound);
     }
     const flops = 2 * tokens * n_layer * 12 * d * d;
-    console.log(`\n${set.name}: ${all} real tokens (longest ${longest}); ${tokens} up to the last needed position, ${slots} slots with padding (×${(slots / tokens).toFixed(3)}), ${batches.length} batches`);
+    console.log(
+      `\n${set.name}: ${all} real tokens (longest ${longest}); ${tokens} up to the last needed position, ${slots} slots with padding (×${(slots / tokens).toFixed(3)}), ${batches.length} batches`,
+    );
     console.log(`  forward per round (s): ${ours.map((t) => t.toFixed(3)).join(' ')}; ${(flops / median(ours) / 1e9).toFixed(1)} GFLOP/s useful`);
     if (!numpy) continue;
     const ratios = ours.map((t, k) => t / theirs[k]);
-    console.log(`  numpy GEMM per round (s, ${small ? 'one GEMM chain on all tokens' : `${groups.length} groups of ~2,048 tokens, each after ours`}): ${theirs.map((t) => t.toFixed(3)).join(' ')}; ${(flops / median(theirs) / 1e9).toFixed(1)} GFLOP/s`);
+    console.log(
+      `  numpy GEMM per round (s, ${small ? 'one GEMM chain on all tokens' : `${groups.length} groups of ~2,048 tokens, each after ours`}): ${theirs.map((t) => t.toFixed(3)).join(' ')}; ${(flops / median(theirs) / 1e9).toFixed(1)} GFLOP/s`,
+    );
     console.log(`  forward ÷ numpy per round: ${ratios.map((r) => r.toFixed(2)).join(' ')}; median ${median(ratios).toFixed(2)}`);
     if (!numpyOne) continue;
     const ratiosOne = ours.map((t, k) => t / theirsOne[k]);
-    console.log(`  numpy on one BLAS thread per round (s): ${theirsOne.map((t) => t.toFixed(3)).join(' ')}; forward ÷ that: ${ratiosOne.map((r) => r.toFixed(2)).join(' ')}; median ${median(ratiosOne).toFixed(2)}`);
+    console.log(
+      `  numpy on one BLAS thread per round (s): ${theirsOne.map((t) => t.toFixed(3)).join(' ')}; forward ÷ that: ${ratiosOne.map((r) => r.toFixed(2)).join(' ')}; median ${median(ratiosOne).toFixed(2)}`,
+    );
   }
 
   if (argv.includes('--sweep')) {
@@ -286,7 +340,9 @@ export async function runModelBench(argv: string[] = []): Promise<void> {
     sets[1].sentences.forEach((s, i) => byLength.set(neededLength(s), [...(byLength.get(neededLength(s)) ?? []), i]));
     const [length, members] = [...byLength.entries()].sort((a, b) => b[1].length - a[1].length)[0];
     const caps = [32, 64, 128, 256, 512, 1024].filter((cap) => cap / length <= members.length);
-    console.log(`\nlength buckets: slots per batch, sentences of needed length ${length} from the generated set (ms per slot, median of 3 rounds, sizes alternating; default cap ${TOKENS_PER_BATCH}):`);
+    console.log(
+      `\nlength buckets: slots per batch, sentences of needed length ${length} from the generated set (ms per slot, median of 3 rounds, sizes alternating; default cap ${TOKENS_PER_BATCH}):`,
+    );
     const capTimes = caps.map(() => [] as number[]);
     for (let k = 0; k < 3; k++) {
       for (const [j, cap] of caps.entries()) {
@@ -338,7 +394,10 @@ async function sessionOptionsBench(files: { config: string; weights: string }, s
  */
 async function matmulBench(set: BenchSet, d: number, nLayer: number, numpy: NumpyPeer): Promise<void> {
   // one group's worth of rows: the forward's GEMMs run on batches of this order
-  const rows = Math.min(2048, set.sentences.reduce((sum, s) => sum + neededLength(s), 0));
+  const rows = Math.min(
+    2048,
+    set.sentences.reduce((sum, s) => sum + neededLength(s), 0),
+  );
   const session = await ort.InferenceSession.create(buildMatMulGraph(d), { graphOptimizationLevel: 'all' });
   const random = (n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 0.5);
   const feeds = {
@@ -355,21 +414,34 @@ async function matmulBench(set: BenchSet, d: number, nLayer: number, numpy: Nump
     peer.push(await numpy.seconds(rows));
   }
   await session.release();
-  console.log(`\nMatMul alone, ${rows} rows × the four products × ${nLayer} layers (3 rounds alternating): onnxruntime ${median(times).toFixed(3)} s, numpy ${median(peer).toFixed(3)} s, ` +
-    `onnxruntime ÷ numpy ${median(times.map((t, k) => t / peer[k])).toFixed(2)}`);
+  console.log(
+    `\nMatMul alone, ${rows} rows × the four products × ${nLayer} layers (3 rounds alternating): onnxruntime ${median(times).toFixed(3)} s, numpy ${median(peer).toFixed(3)} s, ` +
+      `onnxruntime ÷ numpy ${median(times.map((t, k) => t / peer[k])).toFixed(2)}`,
+  );
 }
 
 /** Four MatMuls of GPT-2's shapes, weights inline: x·W_attn, x·W_proj, x·W_fc (x [rows, d]) and h·W_proj2 (h [rows, 4d]). */
 function buildMatMulGraph(d: number): Uint8Array {
-  const shapes: [string, number, number][] = [['w_attn', d, 3 * d], ['w_proj', d, d], ['w_fc', d, 4 * d], ['w_out', 4 * d, d]];
+  const shapes: [string, number, number][] = [
+    ['w_attn', d, 3 * d],
+    ['w_proj', d, d],
+    ['w_fc', d, 4 * d],
+    ['w_out', 4 * d, d],
+  ];
   const initializer = shapes.map(([name, rows, cols]) => {
     const values = Float32Array.from({ length: rows * cols }, (_, i) => Math.cos(i * 0.37) * 0.02);
     return { name, dims: [rows, cols], data_type: DataType.FLOAT, raw_data: new Uint8Array(values.buffer) };
   });
-  const input = (name: string, cols: number) => ({ name, type: { tensor_type: { elem_type: DataType.FLOAT, shape: { dim: [{ dim_param: 'rows' }, { dim_value: cols }] } } } });
+  const input = (name: string, cols: number) => ({
+    name,
+    type: { tensor_type: { elem_type: DataType.FLOAT, shape: { dim: [{ dim_param: 'rows' }, { dim_value: cols }] } } },
+  });
   const outputs = ['y_attn', 'y_proj', 'y_fc', 'y_out'];
   return encodeModel({
-    ir_version: 9, producer_name: 'qkv-atlas-bench', producer_version: '1', opset_import: [{ domain: '', version: 20 }],
+    ir_version: 9,
+    producer_name: 'qkv-atlas-bench',
+    producer_version: '1',
+    opset_import: [{ domain: '', version: 20 }],
     graph: {
       name: 'matmuls',
       node: shapes.map(([w], k) => ({ op_type: 'MatMul', input: [k === 3 ? 'h' : 'x', w], output: [outputs[k]], name: outputs[k], attribute: [] })),

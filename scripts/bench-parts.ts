@@ -109,15 +109,21 @@ if (import.meta.main) {
     const layer = r.perLayer * r.medianMs;
     total += layer;
     totalMin += r.perLayer * r.minMs;
-    console.log(`  ${r.part.padEnd(62)} ${String(r.perLayer).padStart(11)} ${r.minMs.toFixed(2).padStart(8)} ${r.medianMs.toFixed(2).padStart(10)} ${layer.toFixed(1).padStart(9)}`);
+    console.log(
+      `  ${r.part.padEnd(62)} ${String(r.perLayer).padStart(11)} ${r.minMs.toFixed(2).padStart(8)} ${r.medianMs.toFixed(2).padStart(10)} ${layer.toFixed(1).padStart(9)}`,
+    );
   }
-  console.log(`  one layer on one thread: ${total.toFixed(0)} ms (medians; ${totalMin.toFixed(0)} ms from the minima); two threads at best: ${(total / 2).toFixed(0)} ms`);
+  console.log(
+    `  one layer on one thread: ${total.toFixed(0)} ms (medians; ${totalMin.toFixed(0)} ms from the minima); two threads at best: ${(total / 2).toFixed(0)} ms`,
+  );
   console.log(`  12 layers, two threads at best: ${((12 * total) / 2000).toFixed(2)} s (minima: ${((12 * totalMin) / 2000).toFixed(2)} s)`);
   const numpy = numpyPerLayer();
   if (typeof numpy === 'string') console.log(`  numpy peer skipped: ${numpy}`);
   else {
-    console.log(`  the lecture's numpy cells, same shape: ${numpy.toFixed(0)} ms per layer (median of layers 2–12), so the 10× budget is ${(numpy / 10).toFixed(0)} ms per layer;` +
-      ` two threads at best take ${(total / 2).toFixed(0)} ms (${(total / 2 / numpy).toFixed(3)} of numpy; minima ${(totalMin / 2 / numpy).toFixed(3)})`);
+    console.log(
+      `  the lecture's numpy cells, same shape: ${numpy.toFixed(0)} ms per layer (median of layers 2–12), so the 10× budget is ${(numpy / 10).toFixed(0)} ms per layer;` +
+        ` two threads at best take ${(total / 2).toFixed(0)} ms (${(total / 2 / numpy).toFixed(3)} of numpy; minima ${(totalMin / 2 / numpy).toFixed(3)})`,
+    );
   }
 }
 

@@ -40,7 +40,7 @@ const analyzeCommand = (set: string, out: string) => [process.execPath, 'bin/qkv
 if (!only || only === 'lecture') {
   const lectureSet = `${work}/sets/her.yaml`;
   writeFileSync(lectureSet, readFileSync(`${root}content/sets/her.yaml`, 'utf8').replace(/^model: .*$/m, `model: ${gpt2}`));
-  console.log('the lecture\'s set × 12 layers, random GPT-2 (d = 768):');
+  console.log("the lecture's set × 12 layers, random GPT-2 (d = 768):");
   timed('analysis', analyzeCommand(lectureSet, `${work}/out/her`));
 }
 
@@ -64,8 +64,11 @@ if (!only || only === '1000') {
   if (!skipSite) {
     // the site's own analysis cache is separate from the command's output folder: the build analyses again
     rmSync(`${work}/analysis-cache`, { recursive: true, force: true });
-    timed('site build (analysis included, in its own cache)', [process.execPath, 'node_modules/astro/bin/astro.mjs', 'build', '--outDir', `${work}/dist-thousand`],
-      { QKV_ATLAS_SETS: `${work}/sets-thousand`, QKV_ATLAS_CACHE_DIR: `${work}/analysis-cache`, ASTRO_TELEMETRY_DISABLED: '1' });
+    timed(
+      'site build (analysis included, in its own cache)',
+      [process.execPath, 'node_modules/astro/bin/astro.mjs', 'build', '--outDir', `${work}/dist-thousand`],
+      { QKV_ATLAS_SETS: `${work}/sets-thousand`, QKV_ATLAS_CACHE_DIR: `${work}/analysis-cache`, ASTRO_TELEMETRY_DISABLED: '1' },
+    );
   }
 }
 
@@ -78,6 +81,6 @@ if (!only || only === 'medium') {
   }
   const mediumSet = `${work}/sets/her-medium.yaml`;
   writeFileSync(mediumSet, readFileSync(`${root}content/sets/her.yaml`, 'utf8').replace(/^model: .*$/m, `model: ${medium}`));
-  console.log('the lecture\'s set × 24 layers, random GPT-2-medium (d = 1024):');
+  console.log("the lecture's set × 24 layers, random GPT-2-medium (d = 1024):");
   timed('analysis', analyzeCommand(mediumSet, `${work}/out/her-medium`));
 }

@@ -113,7 +113,10 @@ function layerFile(dir: string, layer: number, which: string): string {
  * reads them: synthetic activations [n, 3·nEmbd], seeded per layer and condition. */
 export function writeSyntheticLayers(dir: string, layers: number, n: number, nEmbd: number, nHead: number, seed: number): void {
   for (let layer = 0; layer < layers; layer++) {
-    for (const [which, salt] of [['target', 0], ['nontarget', 1]] as const) {
+    for (const [which, salt] of [
+      ['target', 0],
+      ['nontarget', 1],
+    ] as const) {
       const x = syntheticActivations(n, nEmbd, nHead, seed * 1000 + layer * 2 + salt);
       writeFileSync(layerFile(dir, layer, which), encodeNpyFloat32(x, [n, 3 * nEmbd]));
     }

@@ -26,6 +26,11 @@ export function runMeasured(command: string[], options: { cwd: string; env?: Nod
   const stderr = result.stderr ?? '';
   const peak = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
   // /usr/bin/time's report: a "Command being timed" line, then tab-indented lines
-  const own = timeV ? stderr.split('\n').filter((line) => !line.startsWith('\t') && !/Command being timed|Command exited with/.test(line)).join('\n') : stderr;
+  const own = timeV
+    ? stderr
+        .split('\n')
+        .filter((line) => !line.startsWith('\t') && !/Command being timed|Command exited with/.test(line))
+        .join('\n')
+    : stderr;
   return { status: result.status, seconds, peakMB: peak ? Number(peak[1]) / 1024 : null, stdout: result.stdout ?? '', stderr: own.trim() };
 }

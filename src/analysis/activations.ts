@@ -124,14 +124,20 @@ export async function forwardRows(
   let done = 0;
   for (const batch of batches) {
     const padded = Math.max(...batch.map((i) => lengths[i]));
-    const cache = await model.run(batch.map((i) => sentences[i].ids.slice(0, lengths[i])), hooks);
+    const cache = await model.run(
+      batch.map((i) => sentences[i].ids.slice(0, lengths[i])),
+      hooks,
+    );
     layers.forEach((layer, layerIndex) => {
       const qkv = cache.get(qkvHook(layer))!.data;
       batch.forEach((sentence, b) => {
         const { target: t, nontarget: c } = sentences[sentence];
-        sink(layerIndex, sentence,
+        sink(
+          layerIndex,
+          sentence,
           qkv.subarray((b * padded + t) * width, (b * padded + t + 1) * width),
-          qkv.subarray((b * padded + c) * width, (b * padded + c + 1) * width));
+          qkv.subarray((b * padded + c) * width, (b * padded + c + 1) * width),
+        );
       });
     });
     count.tokens += batch.reduce((sum, i) => sum + lengths[i], 0);
@@ -152,10 +158,16 @@ export async function collectActivations(
   const width = 3 * model.config.n_embd;
   const n = sentences.length;
   const result = layers.map((layer) => ({ layer, target: new Float32Array(n * width), nontarget: new Float32Array(n * width) }));
-  await forwardRows(model, sentences, layers, (layerIndex, sentence, target, nontarget) => {
-    result[layerIndex].target.set(target, sentence * width);
-    result[layerIndex].nontarget.set(nontarget, sentence * width);
-  }, options);
+  await forwardRows(
+    model,
+    sentences,
+    layers,
+    (layerIndex, sentence, target, nontarget) => {
+      result[layerIndex].target.set(target, sentence * width);
+      result[layerIndex].nontarget.set(nontarget, sentence * width);
+    },
+    options,
+  );
   return result;
 }
 
@@ -180,10 +192,16 @@ export async function writeActivations(
         nontarget: new NpyRowsFile(path(layer, 'nontarget'), sentences.length, width),
       });
     }
-    const count = await forwardRows(model, sentences, layers, (layerIndex, sentence, target, nontarget) => {
-      files[layerIndex].target.writeRow(sentence, target);
-      files[layerIndex].nontarget.writeRow(sentence, nontarget);
-    }, options);
+    const count = await forwardRows(
+      model,
+      sentences,
+      layers,
+      (layerIndex, sentence, target, nontarget) => {
+        files[layerIndex].target.writeRow(sentence, target);
+        files[layerIndex].nontarget.writeRow(sentence, nontarget);
+      },
+      options,
+    );
     for (const pair of files) {
       pair.target.close();
       pair.nontarget.close();

@@ -44,8 +44,12 @@ export async function whyNotAnAnalysis(dir: string): Promise<string | null> {
     return `it holds ${examples((await readdir(dir)).sort())} and no ${MANIFEST} of an analysis`;
   }
   const layers = manifest?.layers;
-  if (manifest?.schema !== 1 || typeof manifest.versions?.['qkv-atlas'] !== 'string' ||
-      !Array.isArray(layers) || !layers.every((layer) => Number.isSafeInteger(layer) && layer >= 0)) {
+  if (
+    manifest?.schema !== 1 ||
+    typeof manifest.versions?.['qkv-atlas'] !== 'string' ||
+    !Array.isArray(layers) ||
+    !layers.every((layer) => Number.isSafeInteger(layer) && layer >= 0)
+  ) {
     return `its ${MANIFEST} is not the manifest of a qkv-atlas analysis (schema 1)`;
   }
   const expected = new Set([...analysisFiles(layers as number[]), CACHE_MARK]);

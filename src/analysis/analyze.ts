@@ -56,7 +56,11 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeResult> {
   const rule: FolderRule = { option: '--out', writes: 'an analysis', recognise: whyNotAnAnalysis, protect };
   // the real path: an --out that is a link to an earlier analysis replaces that analysis and keeps the link
   const { path: out } = await checkOutputFolder(options.out, rule);
-  const output = await StagedDirectory.create(out, { beforeReplace: async () => { await checkOutputFolder(options.out, rule); } });
+  const output = await StagedDirectory.create(out, {
+    beforeReplace: async () => {
+      await checkOutputFolder(options.out, rule);
+    },
+  });
   try {
     return await analyzeInto(output, options, rule, { set, warnings, log });
   } catch (error) {
@@ -65,8 +69,12 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeResult> {
   }
 }
 
-async function analyzeInto(output: StagedDirectory, options: AnalyzeOptions, rule: FolderRule,
-  { set, warnings, log }: { set: ReturnType<typeof loadSetFile>['set']; warnings: SetWarning[]; log: (line: string) => void }): Promise<AnalyzeResult> {
+async function analyzeInto(
+  output: StagedDirectory,
+  options: AnalyzeOptions,
+  rule: FolderRule,
+  { set, warnings, log }: { set: ReturnType<typeof loadSetFile>['set']; warnings: SetWarning[]; log: (line: string) => void },
+): Promise<AnalyzeResult> {
   let started = performance.now();
   const resolved = await resolveModel(options.model ?? set.model, {
     revision: options.revision,
@@ -74,7 +82,7 @@ async function analyzeInto(output: StagedDirectory, options: AnalyzeOptions, rul
     onProgress: options.onDownload,
   });
   // a hub model's folder is known only now: its snapshot and the blobs its files link to
-  rule.protect?.push({ path: resolved.dir, what: 'the model folder' }, { path: dirname(resolved.files.weightsRealPath), what: 'the model\'s weights folder' });
+  rule.protect?.push({ path: resolved.dir, what: 'the model folder' }, { path: dirname(resolved.files.weightsRealPath), what: "the model's weights folder" });
   await checkOutputFolder(options.out, rule);
   const tokenizer = await loadTokenizer(resolved.dir);
   const model = await HookedModel.load(resolved.files, { device: options.device });
@@ -95,15 +103,20 @@ async function analyzeInto(output: StagedDirectory, options: AnalyzeOptions, rul
   // the session's memory goes as soon as the forward pass is done, or has failed
   const computed = await writeActivations(model, located.sentences, layers, activationPath).finally(() => model.dispose());
   const forward = seconds(started);
-  log(`forward pass: ${nSentences} sentences, ${layers.length} hooked layers in ${forward.toFixed(2)} s`
-    + ` (${computed.tokens} tokens up to the last needed position, ${computed.slots} with padding, ${computed.batches} batches)`);
+  log(
+    `forward pass: ${nSentences} sentences, ${layers.length} hooked layers in ${forward.toFixed(2)} s` +
+      ` (${computed.tokens} tokens up to the last needed position, ${computed.slots} with padding, ${computed.batches} batches)`,
+  );
 
   started = performance.now();
   const results = layerStatsInOrder(layers.length, (i) => ({
     layer: layers[i],
     target: readNpyFloat32(activationPath(layers[i], 'target'), [nSentences, width], { shared: true }),
     nontarget: readNpyFloat32(activationPath(layers[i], 'nontarget'), [nSentences, width], { shared: true }),
-    nSentences, nEmbd: n_embd, nHead: n_head, seed: set.seed,
+    nSentences,
+    nEmbd: n_embd,
+    nHead: n_head,
+    seed: set.seed,
   }));
   let index = 0;
   for await (const { stats, previews } of results) {
@@ -112,8 +125,7 @@ async function analyzeInto(output: StagedDirectory, options: AnalyzeOptions, rul
     for (const metric of METRICS) {
       for (const condition of ['target', 'nontarget'] as const) {
         const preview = previews[metric];
-        await writeFileAtomic(output.path(similarityFile(layer, metric, condition)),
-          encodeNpyFloat32(preview[condition], [preview.size, preview.size]));
+        await writeFileAtomic(output.path(similarityFile(layer, metric, condition)), encodeNpyFloat32(preview[condition], [preview.size, preview.size]));
       }
     }
     log(`statistics: layer ${layer} done`);
@@ -124,8 +136,13 @@ async function analyzeInto(output: StagedDirectory, options: AnalyzeOptions, rul
     schema: 1,
     model: { id: resolved.id, revision: resolved.revision, n_layer, n_head, n_embd },
     set: {
-      name: set.name, title: set.title, description: set.description, target: set.target,
-      compare: set.compare.label, seed: set.seed, hash: set.hash,
+      name: set.name,
+      title: set.title,
+      description: set.description,
+      target: set.target,
+      compare: set.compare.label,
+      seed: set.seed,
+      hash: set.hash,
     },
     sentences: located.sentences.map((sentence) => ({
       text: sentence.text,

@@ -38,8 +38,7 @@ export const PAIRS: readonly PairShape[] = (() => {
   const within: PairShape[] = BLOCKS.map((block, a) => ({ type: `${block}${block}` as PairType, rowBlock: a, colBlock: a, kind: 'within' }));
   const across: PairShape[] = [];
   for (let a = 0; a < BLOCK_COUNT; a++)
-    for (let b = a + 1; b < BLOCK_COUNT; b++)
-      across.push({ type: `${BLOCKS[a]}${BLOCKS[b]}` as PairType, rowBlock: a, colBlock: b, kind: 'across' });
+    for (let b = a + 1; b < BLOCK_COUNT; b++) across.push({ type: `${BLOCKS[a]}${BLOCKS[b]}` as PairType, rowBlock: a, colBlock: b, kind: 'across' });
   const pairs = [...within, ...across];
   const names = pairs.map((p) => p.type).join(',');
   if (names !== PAIR_TYPES.join(',')) {

@@ -26,8 +26,12 @@ const COMMANDS: Record<string, Command> = {
     const { values } = parseArgs({
       args,
       options: {
-        set: { type: 'string' }, model: { type: 'string' }, revision: { type: 'string' }, out: { type: 'string' },
-        offline: { type: 'boolean' }, device: { type: 'string' },
+        set: { type: 'string' },
+        model: { type: 'string' },
+        revision: { type: 'string' },
+        out: { type: 'string' },
+        offline: { type: 'boolean' },
+        device: { type: 'string' },
       },
       strict: true,
     });
@@ -70,14 +74,18 @@ const COMMANDS: Record<string, Command> = {
     for (const warning of result.warnings) process.stderr.write(`warning: ${printableLines(`${warning.message} (${warning.where})`)}\n`);
     for (const note of result.notes) process.stderr.write(`note: ${printableLines(note)}\n`);
     const { set, sentences, tokenizer } = result;
-    process.stdout.write(`${printable(`${set.file} — ${set.title}`)}\n  ${printable(`target ${JSON.stringify(set.target)}, compare ${set.compare.label}, ${sentences.length} sentences, tokenized with ${result.tokenizerSource}`)}\n`);
+    process.stdout.write(
+      `${printable(`${set.file} — ${set.title}`)}\n  ${printable(`target ${JSON.stringify(set.target)}, compare ${set.compare.label}, ${sentences.length} sentences, tokenized with ${result.tokenizerSource}`)}\n`,
+    );
     const width = String(sentences.length).length;
-    for (const [i, sentence] of sentences.entries()) process.stdout.write(`${String(i + 1).padStart(width)}  ${printable(markSentence(sentence, tokenizer))}\n`);
+    for (const [i, sentence] of sentences.entries())
+      process.stdout.write(`${String(i + 1).padStart(width)}  ${printable(markSentence(sentence, tokenizer))}\n`);
     process.stdout.write('ok: every sentence has the target and a comparison token\n');
   },
   'new-set': async (args) => {
     const { values, positionals } = parseArgs({ args, options: { target: { type: 'string' }, dir: { type: 'string' } }, allowPositionals: true, strict: true });
-    if (positionals.length !== 1 || values.target === undefined) throw usageError('new-set needs a NAME and --target, e.g. qkv-atlas new-set bank --target " bank"');
+    if (positionals.length !== 1 || values.target === undefined)
+      throw usageError('new-set needs a NAME and --target, e.g. qkv-atlas new-set bank --target " bank"');
     const { setTemplate } = await import('../analysis/sentences/template.ts');
     const { writeFileAtomic } = await import('../analysis/io/atomic.ts');
     const { checkOutputFile } = await import('../analysis/io/safe-output.ts');

@@ -48,7 +48,6 @@ export interface PreparedAnalysis {
   cached: boolean;
 }
 
-
 const ANALYSIS_DIR = fileURLToPath(new URL('../analysis/', import.meta.url));
 const KEEP_PER_SET = 2;
 const LOCK = '.qkv-atlas.lock';
@@ -58,8 +57,11 @@ export function findSetFiles(root: string, setDirs: string[]): string[] {
   for (const dir of setDirs) {
     const absolute = resolve(root, dir);
     if (!existsSync(absolute)) {
-      throw new AtlasError(`The folder of sentence sets ${dir} does not exist.`, absolute,
-        'create it with at least one set file (NAME.yaml), or fix QKV_ATLAS_SETS.');
+      throw new AtlasError(
+        `The folder of sentence sets ${dir} does not exist.`,
+        absolute,
+        'create it with at least one set file (NAME.yaml), or fix QKV_ATLAS_SETS.',
+      );
     }
     for (const name of readdirSync(absolute).sort()) {
       if (/\.ya?ml$/.test(name)) files.push(join(absolute, name));
@@ -110,8 +112,11 @@ async function prepareOne(setFile: string, { root, logger, codeVersion, demoMode
   refuseReservedName(set.name, setFile);
   const earlier = names.get(set.name);
   if (earlier) {
-    throw new AtlasError(`Two sentence sets are named "${set.name}": their pages would collide.`, `${earlier} and ${setFile}`,
-      'rename one of the files (the file name is the URL).');
+    throw new AtlasError(
+      `Two sentence sets are named "${set.name}": their pages would collide.`,
+      `${earlier} and ${setFile}`,
+      'rename one of the files (the file name is the URL).',
+    );
   }
   names.set(set.name, setFile);
   const modelSpec = demoModel ?? set.model;
@@ -130,25 +135,31 @@ async function prepareOne(setFile: string, { root, logger, codeVersion, demoMode
   const dir = join(setCacheDir, key);
 
   // one build at a time analyses a set; a build that waited finds the other's result in the cache
-  return withLock(join(setCacheDir, LOCK), async () => {
-    if (existsSync(join(dir, 'manifest.json'))) {
-      logger.info(`${set.name}: analysis cached (${relativeTo(root, dir)}), the model is not run`);
-      return { name: set.name, setFile, dir, cached: true };
-    }
-    logger.info(`${set.name}: analysing ${set.sentences.length} sentences with ${relativeTo(root, resolved.id)}${resolved.revision ? `@${resolved.revision.slice(0, 10)}` : ''}`);
-    const started = performance.now();
-    await analyze({
-      setFile,
-      model: resolved.source === 'local' ? portablePath(resolved.dir) : resolved.id,
-      revision: resolved.revision ?? undefined,
-      out: dir,
-      cacheMark: key,
-      log: (line) => logger.info(`${set.name}: ${line}`),
-    });
-    logger.info(`${set.name}: analysis done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    prune(setCacheDir, key);
-    return { name: set.name, setFile, dir, cached: false };
-  }, { onWait: (pid) => logger.info(`${set.name}: waiting for another build (pid ${pid}) that is analysing this set`) });
+  return withLock(
+    join(setCacheDir, LOCK),
+    async () => {
+      if (existsSync(join(dir, 'manifest.json'))) {
+        logger.info(`${set.name}: analysis cached (${relativeTo(root, dir)}), the model is not run`);
+        return { name: set.name, setFile, dir, cached: true };
+      }
+      logger.info(
+        `${set.name}: analysing ${set.sentences.length} sentences with ${relativeTo(root, resolved.id)}${resolved.revision ? `@${resolved.revision.slice(0, 10)}` : ''}`,
+      );
+      const started = performance.now();
+      await analyze({
+        setFile,
+        model: resolved.source === 'local' ? portablePath(resolved.dir) : resolved.id,
+        revision: resolved.revision ?? undefined,
+        out: dir,
+        cacheMark: key,
+        log: (line) => logger.info(`${set.name}: ${line}`),
+      });
+      logger.info(`${set.name}: analysis done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      prune(setCacheDir, key);
+      return { name: set.name, setFile, dir, cached: false };
+    },
+    { onWait: (pid) => logger.info(`${set.name}: waiting for another build (pid ${pid}) that is analysing this set`) },
+  );
 }
 
 /**
@@ -177,8 +188,11 @@ export function parseDemo(value: string | undefined): DemoOptions | null {
   const [configText, seedText] = value.split(':');
   const config = (configText === '1' || configText === 'true' ? 'tiny' : configText) as RandomConfigName;
   if (!(config in RANDOM_CONFIGS)) {
-    throw new AtlasError(`QKV_ATLAS_DEMO="${value}" names no random model configuration.`, 'QKV_ATLAS_DEMO',
-      `use 1 (tiny), or one of ${Object.keys(RANDOM_CONFIGS).join(', ')}, optionally with :SEED (e.g. gpt2:0).`);
+    throw new AtlasError(
+      `QKV_ATLAS_DEMO="${value}" names no random model configuration.`,
+      'QKV_ATLAS_DEMO',
+      `use 1 (tiny), or one of ${Object.keys(RANDOM_CONFIGS).join(', ')}, optionally with :SEED (e.g. gpt2:0).`,
+    );
   }
   const seed = seedText === undefined ? 0 : Number(seedText);
   if (!Number.isSafeInteger(seed) || seed < 0) {

@@ -64,9 +64,11 @@ export default function qkvAtlas(options: QkvAtlasOptions = {}): AstroIntegratio
           } catch (error) {
             if (!isAtlasError(error)) throw error;
             // one clear message (what, where, what to do), without a stack trace from inside the analysis
-            const failure = new Error(`qkv-atlas: the analysis could not run, so the site cannot be built.\n${error.message}\n` +
-              '  (a set file\'s "model:" may also name a local model folder)\n' +
-              '  (to build the whole site offline from a random model instead: QKV_ATLAS_DEMO=1 astro build, or npm run build:demo)');
+            const failure = new Error(
+              `qkv-atlas: the analysis could not run, so the site cannot be built.\n${error.message}\n` +
+                '  (a set file\'s "model:" may also name a local model folder)\n' +
+                '  (to build the whole site offline from a random model instead: QKV_ATLAS_DEMO=1 astro build, or npm run build:demo)',
+            );
             failure.stack = failure.message;
             throw failure;
           }
@@ -82,11 +84,13 @@ export default function qkvAtlas(options: QkvAtlasOptions = {}): AstroIntegratio
         }
         updateConfig({
           vite: {
-            plugins: [{
-              name: 'qkv-atlas:analyses',
-              resolveId: (id: string) => (id === VIRTUAL_ID ? RESOLVED_ID : undefined),
-              load: (id: string) => (id === RESOLVED_ID ? `export default ${JSON.stringify(site)};` : undefined),
-            }],
+            plugins: [
+              {
+                name: 'qkv-atlas:analyses',
+                resolveId: (id: string) => (id === VIRTUAL_ID ? RESOLVED_ID : undefined),
+                load: (id: string) => (id === RESOLVED_ID ? `export default ${JSON.stringify(site)};` : undefined),
+              },
+            ],
           },
         });
       },

@@ -15,22 +15,28 @@ import { modelFolder } from '../helpers/model-folder.ts';
  * outputs transformers gave at the target and at the token before it.
  */
 const reference = JSON.parse(readFileSync(fixture('hf-random-gpt2/reference.json'), 'utf8')) as {
-  sentences: string[]; ids: number[][]; lengths: number[]; qkv: number[][][][];
+  sentences: string[];
+  ids: number[][];
+  lengths: number[];
+  qkv: number[][][][];
 };
 const HER = 607;
 
 function setFile(sentences: string[], extra = ''): string {
   const dir = mkdtempSync(join(tmpdir(), 'qkv-atlas-set-'));
   const file = join(dir, 'hf-check.yaml');
-  writeFileSync(file, [
-    'title: Sentences recorded by transformers',
-    'model: openai-community/gpt2',
-    'target: " her"',
-    'seed: 7',
-    extra,
-    'sentences:',
-    ...sentences.map((s) => `  - ${JSON.stringify(s)}`),
-  ].join('\n') + '\n');
+  writeFileSync(
+    file,
+    [
+      'title: Sentences recorded by transformers',
+      'model: openai-community/gpt2',
+      'target: " her"',
+      'seed: 7',
+      extra,
+      'sentences:',
+      ...sentences.map((s) => `  - ${JSON.stringify(s)}`),
+    ].join('\n') + '\n',
+  );
   return file;
 }
 
@@ -73,7 +79,9 @@ describe('analyze', () => {
         let worst = 0;
         manifest.sentences.forEach((sentence, s) => {
           const expected = reference.qkv[s][layer][sentence[which]];
-          expected.forEach((v, j) => { worst = Math.max(worst, Math.abs(data[s * 96 + j] - v)); });
+          expected.forEach((v, j) => {
+            worst = Math.max(worst, Math.abs(data[s * 96 + j] - v));
+          });
         });
         expect(worst).toBeLessThan(1e-4);
       }

@@ -68,8 +68,10 @@ describe('analyze --out never loses a file it did not write', () => {
   it('a run that fails after the check (a missing model) leaves no trace, not even the folders it made', async () => {
     const { ws } = workspace();
     const before = snapshot(ws);
-    const error = await analyze({ setFile: join(ws, 'content', 'set.yaml'), model: join(ws, 'no-such-model'), out: join(ws, 'new', 'deep', 'x') })
-      .then(() => null, (e: unknown) => e);
+    const error = await analyze({ setFile: join(ws, 'content', 'set.yaml'), model: join(ws, 'no-such-model'), out: join(ws, 'new', 'deep', 'x') }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(isAtlasError(error) && /no-such-model/.test(error.message)).toBe(true);
     expect(snapshot(ws)).toEqual(before);
   });
@@ -83,36 +85,60 @@ describe('analyze --out never loses a file it did not write', () => {
   });
 
   it('property: random output paths around the working folder, the set, the model and an earlier analysis', async () => {
-    const segment = fc.constantFrom('.', 'notes.txt', 'content', 'set.yaml', 'prose.md', 'model', 'config.json', 'earlier', 'mixed',
-      'empty', 'link-model', 'link-earlier', 'dangling', 'activations', 'manifest.json', 'new', 'ws');
+    const segment = fc.constantFrom(
+      '.',
+      'notes.txt',
+      'content',
+      'set.yaml',
+      'prose.md',
+      'model',
+      'config.json',
+      'earlier',
+      'mixed',
+      'empty',
+      'link-model',
+      'link-earlier',
+      'dangling',
+      'activations',
+      'manifest.json',
+      'new',
+      'ws',
+    );
     const path = fc.tuple(fc.constantFrom('', '..'), fc.array(segment, { minLength: 0, maxLength: 3 }));
-    await fc.assert(fc.asyncProperty(path, async ([up, segments]) => {
-      const { root, ws } = workspace();
-      const out = join(ws, up, ...segments);
-      const before = snapshot(root);
-      let wrote: string | null = null;
-      try {
-        wrote = (await analyze({ setFile: join(ws, 'content', 'set.yaml'), model: join(ws, 'model'), out })).out;
-      } catch (error) {
-        if (!isAtlasError(error)) throw error; // anything else would be a stack trace, not one message
-      }
-      const after = snapshot(root);
-      // only the earlier analysis may go, and only when it was the output
-      const replaced = wrote === null ? [] : earlierFiles
-        .filter(() => realpathSync(wrote as string) === realpathSync(join(ws, 'earlier'))).map((file) => join('ws', file));
-      const lost = lostOrChanged(before, after).filter((file) => !replaced.includes(file) && !(replaced.length > 0 && file === join('ws', 'earlier')));
-      expect(lost, `--out ${relative(root, out) || '.'}`).toEqual([]);
-      expect([...after.keys()].filter((file) => file.includes('.staging-')), 'a staging folder was left behind').toEqual([]);
-      rmSync(root, { recursive: true, force: true });
-    }), {
-      numRuns: 30, seed: 11,
-      examples: [[['', ['link-earlier']]], [['', ['link-model', 'new']]], [['', ['earlier']]], [['', ['empty']]], [['..', []]], [['', []]]],
-    });
+    await fc.assert(
+      fc.asyncProperty(path, async ([up, segments]) => {
+        const { root, ws } = workspace();
+        const out = join(ws, up, ...segments);
+        const before = snapshot(root);
+        let wrote: string | null = null;
+        try {
+          wrote = (await analyze({ setFile: join(ws, 'content', 'set.yaml'), model: join(ws, 'model'), out })).out;
+        } catch (error) {
+          if (!isAtlasError(error)) throw error; // anything else would be a stack trace, not one message
+        }
+        const after = snapshot(root);
+        // only the earlier analysis may go, and only when it was the output
+        const replaced =
+          wrote === null ? [] : earlierFiles.filter(() => realpathSync(wrote as string) === realpathSync(join(ws, 'earlier'))).map((file) => join('ws', file));
+        const lost = lostOrChanged(before, after).filter((file) => !replaced.includes(file) && !(replaced.length > 0 && file === join('ws', 'earlier')));
+        expect(lost, `--out ${relative(root, out) || '.'}`).toEqual([]);
+        expect(
+          [...after.keys()].filter((file) => file.includes('.staging-')),
+          'a staging folder was left behind',
+        ).toEqual([]);
+        rmSync(root, { recursive: true, force: true });
+      }),
+      {
+        numRuns: 30,
+        seed: 11,
+        examples: [[['', ['link-earlier']]], [['', ['link-model', 'new']]], [['', ['earlier']]], [['', ['empty']]], [['..', []]], [['', []]]],
+      },
+    );
   }, 300_000);
 });
 
 describe('make-model and new-set follow the same rule', () => {
-  it('make-model refuses a folder holding a user\'s config.json, and replaces a model of its own', () => {
+  it("make-model refuses a folder holding a user's config.json, and replaces a model of its own", () => {
     const { ws } = workspace();
     const before = snapshot(ws);
     for (const out of ['model', '.']) {
@@ -131,7 +157,11 @@ describe('make-model and new-set follow the same rule', () => {
     const { ws } = workspace();
     symlinkSync('nowhere', join(ws, 'dangling.yaml'));
     const before = snapshot(ws);
-    for (const [name, dir] of [['set', 'content'], ['dangling', '.'], ['x', 'notes.txt']]) {
+    for (const [name, dir] of [
+      ['set', 'content'],
+      ['dangling', '.'],
+      ['x', 'notes.txt'],
+    ]) {
       const { code, stderr } = run(ws, ['new-set', name, '--target', ' her', '--dir', dir]);
       expect(code, stderr).toBe(1);
       expect(stderr).toMatch(/^qkv-atlas: .*\n  where: .*\n  what to do: .*\n$/);

@@ -49,7 +49,12 @@ describe('forward pass truncated at the last needed position', () => {
     await model.dispose();
   });
 
-  for (const [name, offset] of [['previous', -1], ['next', 1], ['offset +3', 3], ['offset -4', -4]] as const) {
+  for (const [name, offset] of [
+    ['previous', -1],
+    ['next', 1],
+    ['offset +3', 3],
+    ['offset -4', -4],
+  ] as const) {
     it(`gives the untruncated rows (to 1e-6) for compare: ${name}, computing only the tokens up to the later position`, async () => {
       const set = sentences(40, offset, 11 + offset);
       const width = 3 * model.config.n_embd;
@@ -72,13 +77,18 @@ describe('forward pass truncated at the last needed position', () => {
       let worst = 0;
       for (let s = 0; s < set.length; s++) {
         const { ids, target, nontarget } = set[s];
-        const whole = await model.run([ids], LAYERS.map((layer) => `blocks.${layer}.attn.hook_qkv`));
+        const whole = await model.run(
+          [ids],
+          LAYERS.map((layer) => `blocks.${layer}.attn.hook_qkv`),
+        );
         LAYERS.forEach((layer, k) => {
           const qkv = whole.get(`blocks.${layer}.attn.hook_qkv`)!.data;
           for (let j = 0; j < width; j++) {
-            worst = Math.max(worst,
+            worst = Math.max(
+              worst,
               Math.abs(got[k].target[s * width + j] - qkv[target * width + j]),
-              Math.abs(got[k].nontarget[s * width + j] - qkv[nontarget * width + j]));
+              Math.abs(got[k].nontarget[s * width + j] - qkv[nontarget * width + j]),
+            );
           }
         });
       }
@@ -86,7 +96,7 @@ describe('forward pass truncated at the last needed position', () => {
     });
   }
 
-  it('streams the same rows to .npy files, in the set\'s order, as a general .npy reader reads them', async () => {
+  it("streams the same rows to .npy files, in the set's order, as a general .npy reader reads them", async () => {
     const set = sentences(30, 1, 5);
     const width = 3 * model.config.n_embd;
     const inMemory = await collectActivations(model, set, LAYERS, { tokensPerBatch: 40 });

@@ -40,7 +40,7 @@ const SENTENCES = 'sentences:\n  - I saw her at the market.\n  - She gave her th
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 describe('qkv-atlas check says what analyze and the build would say', () => {
-  it('passes a good set, with the model folder\'s tokenizer', () => {
+  it("passes a good set, with the model folder's tokenizer", () => {
     const { status, stdout } = check(setFile('good', `layers: [0, 2]\n${SENTENCES}`), '--model', model);
     expect(status).toBe(0);
     expect(stdout).toContain('I« saw»[ her] at the market.');
@@ -89,7 +89,7 @@ describe('qkv-atlas check says what analyze and the build would say', () => {
     expect(stderr).toContain('config.json: "layer_norm_epsilon" must be a finite positive number');
   });
 
-  it('refuses a sentence longer than the model\'s context, named from its config', () => {
+  it("refuses a sentence longer than the model's context, named from its config", () => {
     const { status, stderr } = check(setFile('context', `sentences:\n  - I saw her ${'and then we went home '.repeat(10)}\n`), '--model', model);
     expect(status).toBe(1);
     expect(stderr).toMatch(/more than the model's context of 32/);
@@ -97,10 +97,13 @@ describe('qkv-atlas check says what analyze and the build would say', () => {
 
   it('an alias bomb is one message with the file and line, no stack trace', () => {
     const file = join(dir, 'bomb.yaml');
-    writeFileSync(file, 'title: x\ntarget: " her"\nmodel: m\nseed: 1\n' +
-      'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' +
-      'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n' +
-      'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nsentences: *e\n');
+    writeFileSync(
+      file,
+      'title: x\ntarget: " her"\nmodel: m\nseed: 1\n' +
+        'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' +
+        'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n' +
+        'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nsentences: *e\n',
+    );
     const { status, stderr } = check(file);
     expect(status).toBe(1);
     expect(stderr).toContain(`where: ${file}:10`);
@@ -108,23 +111,26 @@ describe('qkv-atlas check says what analyze and the build would say', () => {
   });
 });
 
-describe('qkv-atlas check never sends a set\'s control characters to the terminal', () => {
+describe("qkv-atlas check never sends a set's control characters to the terminal", () => {
   it('shows escape sequences, C1 controls and direction overrides in titles and sentences as \\u escapes', () => {
     mkdirSync(join(dir, 'hostile'), { recursive: true });
     const file = join(dir, 'hostile', 'escapes.yaml');
-    writeFileSync(file, [
-      'title: "Red \\e[31m title \\e]0;owned\\a \\u202Eevil \\x9b2J"',
-      'model: openai-community/gpt2',
-      'target: " her"',
-      'seed: 1',
-      'sentences:',
-      '  - "I saw her \\e[2J at the market."',
-      '  - "She gave her \\x9b31m the \\u2066book\\u2069."',
-      '  - "They met her \\r over \\b there."',
-      '  - "They met her \\e[31m."',
-      '  - "They met her \\e[31m."',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      file,
+      [
+        'title: "Red \\e[31m title \\e]0;owned\\a \\u202Eevil \\x9b2J"',
+        'model: openai-community/gpt2',
+        'target: " her"',
+        'seed: 1',
+        'sentences:',
+        '  - "I saw her \\e[2J at the market."',
+        '  - "She gave her \\x9b31m the \\u2066book\\u2069."',
+        '  - "They met her \\r over \\b there."',
+        '  - "They met her \\e[31m."',
+        '  - "They met her \\e[31m."',
+        '',
+      ].join('\n'),
+    );
     const { status, stdout, stderr } = check(file);
     expect(status).toBe(0);
     expect(stdout).not.toMatch(RAW_CONTROL);

@@ -60,7 +60,9 @@ export async function chooseChromium(env: NodeJS.ProcessEnv = process.env): Prom
   const fromEnv = env.CHROMIUM_PATH;
   if (fromEnv !== undefined && fromEnv !== '') {
     if (!(await executable(fromEnv))) {
-      throw new Error(`CHROMIUM_PATH is ${JSON.stringify(fromEnv)}, which is not an executable file. Point it at a Chromium or Chrome binary, or unset it to use the browser that npm installs.`);
+      throw new Error(
+        `CHROMIUM_PATH is ${JSON.stringify(fromEnv)}, which is not an executable file. Point it at a Chromium or Chrome binary, or unset it to use the browser that npm installs.`,
+      );
     }
     return { launch: { executablePath: fromEnv, args: COMMON_ARGS }, source: 'CHROMIUM_PATH' };
   }

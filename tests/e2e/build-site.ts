@@ -13,7 +13,15 @@ export function buildDemo(outDir: string, env: Record<string, string> = {}): num
   const started = performance.now();
   const result = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'astro', 'bin', 'astro.mjs'), 'build', '--outDir', outDir], {
     cwd: ROOT,
-    env: { ...process.env, QKV_ATLAS_DEMO: DEMO, QKV_ATLAS_SETS: SETS, SITE_BASE: BASE, SITE_URL: 'https://example.org', ASTRO_TELEMETRY_DISABLED: '1', ...env },
+    env: {
+      ...process.env,
+      QKV_ATLAS_DEMO: DEMO,
+      QKV_ATLAS_SETS: SETS,
+      SITE_BASE: BASE,
+      SITE_URL: 'https://example.org',
+      ASTRO_TELEMETRY_DISABLED: '1',
+      ...env,
+    },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });

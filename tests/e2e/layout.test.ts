@@ -54,15 +54,17 @@ async function open(path: string, width: number, options: { media?: 'print' } = 
 
 /** Where the text of each table caption lies on screen: the union of its line boxes, not the caption box (as wide as its table). */
 function captionExtents(page: Page) {
-  return page.evaluate(() => [...document.querySelectorAll('caption')].map((caption) => {
-    const range = document.createRange();
-    range.selectNodeContents(caption);
-    const box = range.getBoundingClientRect();
-    // scrolled into view first would move the page; the caption's own left edge in its scroll box is what counts
-    const scroller = caption.closest('.table-wrap');
-    const offset = scroller ? scroller.scrollLeft : 0;
-    return { text: caption.textContent ?? '', left: box.left + offset, right: box.right + offset, visible: box.width > 0 };
-  }));
+  return page.evaluate(() =>
+    [...document.querySelectorAll('caption')].map((caption) => {
+      const range = document.createRange();
+      range.selectNodeContents(caption);
+      const box = range.getBoundingClientRect();
+      // scrolled into view first would move the page; the caption's own left edge in its scroll box is what counts
+      const scroller = caption.closest('.table-wrap');
+      const offset = scroller ? scroller.scrollLeft : 0;
+      return { text: caption.textContent ?? '', left: box.left + offset, right: box.right + offset, visible: box.width > 0 };
+    }),
+  );
 }
 
 describe('every page type at 1280 and 390 px', () => {
@@ -88,13 +90,19 @@ describe('every page type at 1280 and 390 px', () => {
   }
 
   it('keeps the text of the small multiples legible on a phone: no chart scaled below 80 %', async () => {
-    for (const [path, figures] of [['her/', ['trends-cosine', 'trends-correlation']], ['her/layer-2/', ['qq-sequence']], ['her/layer-2/qk/', ['across-layers-cosine']]] as const) {
+    for (const [path, figures] of [
+      ['her/', ['trends-cosine', 'trends-correlation']],
+      ['her/layer-2/', ['qq-sequence']],
+      ['her/layer-2/qk/', ['across-layers-cosine']],
+    ] as const) {
       const page = await open(path, 390);
       for (const id of figures) {
-        const scales = await page.locator(`#${id} svg.plot`).evaluateAll((svgs) => svgs.map((svg) => {
-          const viewBox = (svg as SVGSVGElement).viewBox.baseVal;
-          return svg.getBoundingClientRect().width / viewBox.width;
-        }));
+        const scales = await page.locator(`#${id} svg.plot`).evaluateAll((svgs) =>
+          svgs.map((svg) => {
+            const viewBox = (svg as SVGSVGElement).viewBox.baseVal;
+            return svg.getBoundingClientRect().width / viewBox.width;
+          }),
+        );
         expect(scales.length, `${path}#${id}`).toBeGreaterThan(0);
         for (const scale of scales) expect(scale, `${path}#${id} drawn at ${(scale * 100).toFixed(0)} %`).toBeGreaterThanOrEqual(0.8);
       }
@@ -114,14 +122,20 @@ describe('navigation', () => {
     expect(others.length).toBeGreaterThanOrEqual(3);
     for (const row of await rows.all()) {
       expect(await row.locator('a:not([rel])').evaluateAll((links) => links.map((a) => a.getAttribute('href')))).toEqual(
-        others.map((l) => `${BASE}her/layer-${l}/qk/`));
+        others.map((l) => `${BASE}her/layer-${l}/qk/`),
+      );
       expect(await row.locator('[aria-current="page"]').textContent()).toBe('2');
     }
     // a set that leaves layers out links to the layers it has (0, 2, 3 here), and to no other
     expect(await layersOf('after')).toEqual([0, 2, 3]);
     await page.goto(url('after/layer-3/kv/'));
-    expect(await page.locator('nav[aria-label="KV at every layer"]').first().locator('a:not([rel])').evaluateAll((links) => links.map((a) => a.getAttribute('href'))))
-      .toEqual([`${BASE}after/layer-0/kv/`, `${BASE}after/layer-2/kv/`]);
+    expect(
+      await page
+        .locator('nav[aria-label="KV at every layer"]')
+        .first()
+        .locator('a:not([rel])')
+        .evaluateAll((links) => links.map((a) => a.getAttribute('href'))),
+    ).toEqual([`${BASE}after/layer-0/kv/`, `${BASE}after/layer-2/kv/`]);
     await page.close();
   });
 
@@ -147,11 +161,13 @@ describe('navigation', () => {
   it('labels every row of links, on screen and for assistive technology alike', async () => {
     for (const path of ['her/layer-2/', 'her/layer-2/qk/']) {
       const page = await open(path, 390);
-      const rows = await page.locator('nav.chips').evaluateAll((navs) => navs.map((nav) => ({
-        aria: nav.getAttribute('aria-label'),
-        shown: (nav.querySelector('.chips-label') as HTMLElement | null)?.innerText ?? '',
-        visible: ((nav.querySelector('.chips-label') as HTMLElement | null)?.getBoundingClientRect().width ?? 0) > 0,
-      })));
+      const rows = await page.locator('nav.chips').evaluateAll((navs) =>
+        navs.map((nav) => ({
+          aria: nav.getAttribute('aria-label'),
+          shown: (nav.querySelector('.chips-label') as HTMLElement | null)?.innerText ?? '',
+          visible: ((nav.querySelector('.chips-label') as HTMLElement | null)?.getBoundingClientRect().width ?? 0) > 0,
+        })),
+      );
       expect(rows.length, path).toBeGreaterThanOrEqual(4);
       for (const row of rows) {
         expect(row.aria, path).toBeTruthy();

@@ -35,8 +35,9 @@ describe('reproducible builds', () => {
     });
     const [first, second] = sites;
     const names = [...new Set([...first.keys(), ...second.keys()])].sort();
-    const differing = names.filter((name) => first.get(name) !== second.get(name)).map((name) =>
-      !first.has(name) ? `${name} (only in the second build)` : !second.has(name) ? `${name} (only in the first build)` : name);
+    const differing = names
+      .filter((name) => first.get(name) !== second.get(name))
+      .map((name) => (!first.has(name) ? `${name} (only in the second build)` : !second.has(name) ? `${name} (only in the first build)` : name));
     expect(first.size).toBeGreaterThan(100);
     expect(differing, `files that differ between two builds of ${WORK}`).toEqual([]);
     rmSync(WORK, { recursive: true, force: true });

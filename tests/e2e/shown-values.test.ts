@@ -22,18 +22,42 @@ type Metric = (typeof METRICS)[number];
 const CONDITIONS = ['target', 'nontarget', 'shuffled', 'shuffledPerNeuron'] as const;
 type Condition = (typeof CONDITIONS)[number];
 const CONDITION_LABEL: Record<Condition, string> = {
-  target: 'target token', nontarget: 'comparison token', shuffled: 'shuffled baseline', shuffledPerNeuron: 'per-neuron baseline',
+  target: 'target token',
+  nontarget: 'comparison token',
+  shuffled: 'shuffled baseline',
+  shuffledPerNeuron: 'per-neuron baseline',
 };
 const METRIC_TITLE: Record<Metric, string> = { cosine: 'Cosine similarity', correlation: 'Correlation' };
 
 interface Summary {
-  n: number; undefined: number; density: number[]; mean: number; sd: number; median: number;
-  quantiles: Record<'p01' | 'p05' | 'p25' | 'p75' | 'p95' | 'p99', number>; meanAbs: number; shareAbsOver05: number; min: number; max: number;
+  n: number;
+  undefined: number;
+  density: number[];
+  mean: number;
+  sd: number;
+  median: number;
+  quantiles: Record<'p01' | 'p05' | 'p25' | 'p75' | 'p95' | 'p99', number>;
+  meanAbs: number;
+  shareAbsOver05: number;
+  min: number;
+  max: number;
 }
-type Stats = Record<Metric, Record<Condition, Record<Pair, Summary>> & { comparisons: Record<string, Record<Pair, { ks: number; wasserstein: number; sdRatio: number }>> }>;
+type Stats = Record<
+  Metric,
+  Record<Condition, Record<Pair, Summary>> & { comparisons: Record<string, Record<Pair, { ks: number; wasserstein: number; sdRatio: number }>> }
+>;
 
 /** The statistics recomputed here from the downloaded activations (target and comparison token). */
-interface Reference { n: number; mean: number; sd: number; median: number; quantiles: number[]; meanAbs: number; shareAbsOver05: number; density: number[] }
+interface Reference {
+  n: number;
+  mean: number;
+  sd: number;
+  median: number;
+  quantiles: number[];
+  meanAbs: number;
+  shareAbsOver05: number;
+  density: number[];
+}
 
 const SET = 'her';
 const LAYER = 2;
@@ -58,9 +82,20 @@ function readNpy(bytes: Uint8Array): { shape: number[]; data: Float32Array } {
   const header = new TextDecoder('latin1').decode(bytes.subarray(10, 10 + headerLength));
   expect(header).toContain("'descr': '<f4'");
   expect(header).toContain("'fortran_order': False");
-  const shape = header.match(/'shape': \(([^)]*)\)/)![1].split(',').filter((s) => s.trim() !== '').map(Number);
+  const shape = header
+    .match(/'shape': \(([^)]*)\)/)![1]
+    .split(',')
+    .filter((s) => s.trim() !== '')
+    .map(Number);
   const body = bytes.slice(10 + headerLength);
-  return { shape, data: new Float32Array(body.buffer, body.byteOffset, shape.reduce((a, b) => a * b, 1)) };
+  return {
+    shape,
+    data: new Float32Array(
+      body.buffer,
+      body.byteOffset,
+      shape.reduce((a, b) => a * b, 1),
+    ),
+  };
 }
 
 /**
@@ -117,7 +152,11 @@ function summariseReference(values: number[]): Reference {
 
 /** "−0.123" (the site's minus sign), "2,016", "1.85×" → numbers. */
 function parseShown(text: string): number {
-  const cleaned = text.replace(/\u2212/g, '-').replace(/,/g, '').replace(/×$/, '').trim();
+  const cleaned = text
+    .replace(/\u2212/g, '-')
+    .replace(/,/g, '')
+    .replace(/×$/, '')
+    .trim();
   const value = Number(cleaned);
   if (!Number.isFinite(value)) throw new Error(`not a number: "${text}"`);
   return value;
@@ -126,15 +165,23 @@ function parseShown(text: string): number {
 /** One table as { row key → { column header → cell text } }; the row key is the row's header cells and text cells joined by " / ". */
 async function readTable(captionStart: string): Promise<Map<string, Record<string, string>>> {
   // the statistics table, not the comparisons table that may share its caption
-  const tables = page.locator('table').filter({ has: page.locator('caption', { hasText: captionStart }) }).filter({ has: page.locator('thead th', { hasText: /^SD$/ }) });
+  const tables = page
+    .locator('table')
+    .filter({ has: page.locator('caption', { hasText: captionStart }) })
+    .filter({ has: page.locator('thead th', { hasText: /^SD$/ }) });
   expect(await tables.count(), `a table captioned "${captionStart}…"`).toBe(1);
   const { headers, rows } = await tables.first().evaluate((table) => ({
     headers: [...table.querySelectorAll('thead th')].map((th) => th.textContent!.trim()),
-    rows: [...table.querySelectorAll('tbody tr')].map((tr) => [...tr.children].map((cell) => ({ text: cell.textContent!.trim(), key: cell.tagName === 'TH' || cell.classList.contains('text') }))),
+    rows: [...table.querySelectorAll('tbody tr')].map((tr) =>
+      [...tr.children].map((cell) => ({ text: cell.textContent!.trim(), key: cell.tagName === 'TH' || cell.classList.contains('text') })),
+    ),
   }));
   const out = new Map<string, Record<string, string>>();
   for (const cells of rows) {
-    const key = cells.filter((c) => c.key).map((c) => c.text).join(' / ');
+    const key = cells
+      .filter((c) => c.key)
+      .map((c) => c.text)
+      .join(' / ');
     out.set(key, Object.fromEntries(cells.map((c, i) => [headers[i], c.text])));
   }
   return out;
@@ -152,7 +199,7 @@ beforeAll(async () => {
     expect(found, `the data page links to ${name}`).toBeDefined();
     return found!;
   };
-  stats = await (await fetch(link(`layer-${LAYER}.json`))).json() as Stats;
+  stats = (await (await fetch(link(`layer-${LAYER}.json`))).json()) as Stats;
   // both downloads before the (blocking) computation: a kept-alive connection left idle through it is closed under the next request
   const downloads = {
     target: new Uint8Array(await (await fetch(link(`layer-${LAYER}-target.npy`))).arrayBuffer()),
@@ -165,7 +212,10 @@ beforeAll(async () => {
     reference[side] = {} as Record<Metric, Record<Pair, Reference>>;
     for (const metric of METRICS) {
       const g = refSimilarity(npy.data, rows, cols, metric === 'correlation');
-      reference[side][metric] = Object.fromEntries(PAIRS.map((pair, k) => [pair, summariseReference(refMaskValues(g, d, MASK_OF_PAIR[k]))])) as Record<Pair, Reference>;
+      reference[side][metric] = Object.fromEntries(PAIRS.map((pair, k) => [pair, summariseReference(refMaskValues(g, d, MASK_OF_PAIR[k]))])) as Record<
+        Pair,
+        Reference
+      >;
     }
   }
 });
@@ -217,7 +267,14 @@ describe('the published statistics against a float64 recomputation from the down
 });
 
 describe('the statistics tables show each number in its own column and row', () => {
-  const COLUMNS = [['n', 'n'], ['mean', 'mean'], ['SD', 'sd'], ['median', 'median'], ['mean |x|', 'meanAbs'], ['share |x| > 0.5', 'shareAbsOver05']] as const;
+  const COLUMNS = [
+    ['n', 'n'],
+    ['mean', 'mean'],
+    ['SD', 'sd'],
+    ['median', 'median'],
+    ['mean |x|', 'meanAbs'],
+    ['share |x| > 0.5', 'shareAbsOver05'],
+  ] as const;
 
   function checkRow(cells: Record<string, string>, summary: Summary, where: string, independent?: Reference): void {
     for (const [header, key] of COLUMNS) {
@@ -227,7 +284,9 @@ describe('the statistics tables show each number in its own column and row', () 
       expect(Math.abs(shown - summary[key]), `${where} ${header}: shown ${cells[header]}, statistics ${summary[key]}`).toBeLessThanOrEqual(tolerance);
       if (independent) {
         const slack = key === 'median' ? 1e-4 + MARGIN : key === 'meanAbs' ? MARGIN : 0;
-        expect(Math.abs(shown - independent[key]), `${where} ${header}: shown ${cells[header]}, recomputed ${independent[key]}`).toBeLessThanOrEqual(tolerance + slack);
+        expect(Math.abs(shown - independent[key]), `${where} ${header}: shown ${cells[header]}, recomputed ${independent[key]}`).toBeLessThanOrEqual(
+          tolerance + slack,
+        );
       }
     }
   }
@@ -261,10 +320,15 @@ describe('the statistics tables show each number in its own column and row', () 
       }
     }
     // the comparison table: each row's KS, Wasserstein and SD ratio, and the SD ratio recomputed from the two SDs it names
-    const comparisons = await page.locator('table').filter({ has: page.locator('thead th', { hasText: /KS distance|Kolmogorov/ }) }).evaluateAll((tables) => tables.map((table) => ({
-      headers: [...table.querySelectorAll('thead th')].map((th) => th.textContent!.trim()),
-      rows: [...table.querySelectorAll('tbody tr')].map((tr) => [...tr.children].map((c) => c.textContent!.trim())),
-    })));
+    const comparisons = await page
+      .locator('table')
+      .filter({ has: page.locator('thead th', { hasText: /KS distance|Kolmogorov/ }) })
+      .evaluateAll((tables) =>
+        tables.map((table) => ({
+          headers: [...table.querySelectorAll('thead th')].map((th) => th.textContent!.trim()),
+          rows: [...table.querySelectorAll('tbody tr')].map((tr) => [...tr.children].map((c) => c.textContent!.trim())),
+        })),
+      );
     expect(comparisons).toHaveLength(2);
     const keys: Record<string, [string, Condition, Condition]> = {
       'target vs comparison token': ['targetVsNontarget', 'target', 'nontarget'],
@@ -277,7 +341,10 @@ describe('the statistics tables show each number in its own column and row', () 
       const metric = METRICS[t];
       const column = (pattern: RegExp) => table.headers.findIndex((h) => pattern.test(h));
       const [ks, w, ratio] = [column(/Kolmogorov|KS/), column(/Wasserstein/), column(/ratio/i)];
-      expect([ks, w, ratio].every((i) => i > 0), table.headers.join(' | ')).toBe(true);
+      expect(
+        [ks, w, ratio].every((i) => i > 0),
+        table.headers.join(' | '),
+      ).toBe(true);
       expect(table.rows).toHaveLength(5);
       for (const row of table.rows) {
         const [key, a, b] = keys[row[0]];
@@ -292,16 +359,21 @@ describe('the statistics tables show each number in its own column and row', () 
 
   it("on the set's overview: each cell's target SD and its ratio to the shuffled baseline", async () => {
     await page.goto(url(`${SET}/`));
-    const cells = await page.locator('#layer-pair-table tbody td.cell').evaluateAll((tds) => tds.map((td) => ({
-      label: td.querySelector('.visually-hidden')!.textContent!.trim(),
-      sd: td.querySelector('.headline')!.textContent!.trim(),
-      ratio: td.querySelector('.sub')!.textContent!.trim().replace(/ baseline$/, ''),
-    })));
+    const cells = await page.locator('#layer-pair-table tbody td.cell').evaluateAll((tds) =>
+      tds.map((td) => ({
+        label: td.querySelector('.visually-hidden')!.textContent!.trim(),
+        sd: td.querySelector('.headline')!.textContent!.trim(),
+        ratio: td
+          .querySelector('.sub')!
+          .textContent!.trim()
+          .replace(/ baseline$/, ''),
+      })),
+    );
     expect(cells.length).toBeGreaterThanOrEqual(4 * 6);
     const layerStats = new Map<number, Stats>();
     for (const cell of cells) {
       const [, layer, pair] = cell.label.match(/^Layer (\d+), (\w\w): SD$/)!;
-      if (!layerStats.has(Number(layer))) layerStats.set(Number(layer), await (await fetch(url(`${SET}/data/layer-${layer}.json`))).json() as Stats);
+      if (!layerStats.has(Number(layer))) layerStats.set(Number(layer), (await (await fetch(url(`${SET}/data/layer-${layer}.json`))).json()) as Stats);
       const s = layerStats.get(Number(layer))!.cosine;
       expect(Math.abs(parseShown(cell.sd) - s.target[pair as Pair].sd), cell.label).toBeLessThanOrEqual(SHOWN);
       expect(Math.abs(parseShown(cell.ratio) - s.target[pair as Pair].sd / s.shuffled[pair as Pair].sd), cell.label).toBeLessThanOrEqual(0.005 + 1e-9);
@@ -322,9 +394,15 @@ describe('the sentences quote the statistics they name', () => {
     await page.goto(url(`${SET}/layer-${LAYER}/${pair.toLowerCase()}/`));
     for (const metric of METRICS) {
       const label = metric === 'cosine' ? 'cosine similarity' : 'correlation';
-      const text = (await page.locator('.narrative').filter({ hasText: `What the numbers say (${label})` }).innerText()).replace(/\s+/g, ' ');
+      const text = (
+        await page
+          .locator('.narrative')
+          .filter({ hasText: `What the numbers say (${label})` })
+          .innerText()
+      ).replace(/\s+/g, ' ');
       const m = stats[metric];
-      const close = (shown: number, value: number, what: string) => expect(Math.abs(shown - value), `${metric} ${what}: ${shown} vs ${value}`).toBeLessThanOrEqual(SHOWN);
+      const close = (shown: number, value: number, what: string) =>
+        expect(Math.abs(shown - value), `${metric} ${what}: ${shown} vs ${value}`).toBeLessThanOrEqual(SHOWN);
       expect(numberAfter(text, /At layer \d+, the/), `${metric} count`).toBe(m.target[pair].n);
       close(numberAfter(text, /standard deviation \(SD\) of/), m.target[pair].sd, 'target SD');
       close(numberAfter(text, /mean absolute value of/), m.target[pair].meanAbs, 'target mean |x|');
@@ -339,14 +417,21 @@ describe('the sentences quote the statistics they name', () => {
     await page.goto(url(`${SET}/layer-${LAYER}/`));
     for (const metric of METRICS) {
       const label = metric === 'cosine' ? 'cosine similarity' : 'correlation';
-      const text = (await page.locator('.narrative').filter({ hasText: `What the numbers say (${label})` }).innerText()).replace(/\s+/g, ' ');
+      const text = (
+        await page
+          .locator('.narrative')
+          .filter({ hasText: `What the numbers say (${label})` })
+          .innerText()
+      ).replace(/\s+/g, ' ');
       const target = stats[metric].target;
       let checked = 0;
       for (const [, pair, shown] of text.matchAll(/\b(QQ|KK|VV|QK|QV|KV) \(SD ([\u2212\d.]+)\)/g)) {
         expect(Math.abs(parseShown(shown) - target[pair as Pair].sd), `${metric} ${pair}`).toBeLessThanOrEqual(SHOWN);
         checked++;
       }
-      for (const [, pairs, low, high] of text.matchAll(/\(((?:QQ|KK|VV|QK|QV|KV)(?:, (?:QQ|KK|VV|QK|QV|KV))*)\) are about equally wide \(SD ([\d.]+) to ([\d.]+)\)/g)) {
+      for (const [, pairs, low, high] of text.matchAll(
+        /\(((?:QQ|KK|VV|QK|QV|KV)(?:, (?:QQ|KK|VV|QK|QV|KV))*)\) are about equally wide \(SD ([\d.]+) to ([\d.]+)\)/g,
+      )) {
         const sds = pairs.split(', ').map((p) => target[p as Pair].sd);
         expect(Math.abs(parseShown(low) - Math.min(...sds)), `${metric} ${pairs} low`).toBeLessThanOrEqual(SHOWN);
         expect(Math.abs(parseShown(high) - Math.max(...sds)), `${metric} ${pairs} high`).toBeLessThanOrEqual(SHOWN);
@@ -359,40 +444,53 @@ describe('the sentences quote the statistics they name', () => {
 
 /** Each line of a density figure in data coordinates: the path's points mapped back through the axes' tick positions. */
 async function readCurves(figureId: string) {
-  return page.locator(`#${figureId} svg.plot`).first().evaluate((svg) => {
-    const position = (element: Element) => {
-      const m = (element as SVGGraphicsElement).getCTM()!;
-      return { x: m.e, y: m.f };
-    };
-    const ticks = [...svg.querySelectorAll('text')]
-      .map((text) => ({ value: Number(text.textContent!.replace(/\u2212/g, '-')), ...position(text), anchor: text.closest('[text-anchor]')?.getAttribute('text-anchor') }))
-      .filter((t) => Number.isFinite(t.value) && t.value !== null);
-    const xTicks = ticks.filter((t) => t.anchor !== 'end');
-    const yTicks = ticks.filter((t) => t.anchor === 'end');
-    const fit = (pairs: { pixel: number; value: number }[]) => {
-      const [a, b] = [pairs[0], pairs[pairs.length - 1]];
-      const slope = (b.value - a.value) / (b.pixel - a.pixel);
-      return { toValue: (pixel: number) => a.value + (pixel - a.pixel) * slope, perPixel: Math.abs(slope) };
-    };
-    // the tick labels sit a fixed offset from their ticks along the other axis only, so x from the x ticks' x, y from the y ticks' y
-    const x = fit(xTicks.map((t) => ({ pixel: t.x, value: t.value })));
-    const yGroup = yTicks.map((t) => ({ pixel: t.y, value: t.value }));
-    const y = fit(yGroup);
-    return {
-      xPerPixel: x.perPixel,
-      yPerPixel: y.perPixel,
-      lines: [...svg.querySelectorAll('path')].filter((path) => (path.getAttribute('d') ?? '').split('L').length > 50).map((path) => {
-        const group = path.closest('g[stroke]')!;
-        const offset = position(path);
-        const points = path.getAttribute('d')!.replace(/^M/, '').split('L').map((pair) => pair.split(',').map(Number));
-        return {
-          stroke: group.getAttribute('stroke'),
-          dash: group.getAttribute('stroke-dasharray'),
-          points: points.map(([px, py]) => ({ x: x.toValue(px + offset.x), y: y.toValue(py + offset.y) })),
-        };
-      }),
-    };
-  });
+  return page
+    .locator(`#${figureId} svg.plot`)
+    .first()
+    .evaluate((svg) => {
+      const position = (element: Element) => {
+        const m = (element as SVGGraphicsElement).getCTM()!;
+        return { x: m.e, y: m.f };
+      };
+      const ticks = [...svg.querySelectorAll('text')]
+        .map((text) => ({
+          value: Number(text.textContent!.replace(/\u2212/g, '-')),
+          ...position(text),
+          anchor: text.closest('[text-anchor]')?.getAttribute('text-anchor'),
+        }))
+        .filter((t) => Number.isFinite(t.value) && t.value !== null);
+      const xTicks = ticks.filter((t) => t.anchor !== 'end');
+      const yTicks = ticks.filter((t) => t.anchor === 'end');
+      const fit = (pairs: { pixel: number; value: number }[]) => {
+        const [a, b] = [pairs[0], pairs[pairs.length - 1]];
+        const slope = (b.value - a.value) / (b.pixel - a.pixel);
+        return { toValue: (pixel: number) => a.value + (pixel - a.pixel) * slope, perPixel: Math.abs(slope) };
+      };
+      // the tick labels sit a fixed offset from their ticks along the other axis only, so x from the x ticks' x, y from the y ticks' y
+      const x = fit(xTicks.map((t) => ({ pixel: t.x, value: t.value })));
+      const yGroup = yTicks.map((t) => ({ pixel: t.y, value: t.value }));
+      const y = fit(yGroup);
+      return {
+        xPerPixel: x.perPixel,
+        yPerPixel: y.perPixel,
+        lines: [...svg.querySelectorAll('path')]
+          .filter((path) => (path.getAttribute('d') ?? '').split('L').length > 50)
+          .map((path) => {
+            const group = path.closest('g[stroke]')!;
+            const offset = position(path);
+            const points = path
+              .getAttribute('d')!
+              .replace(/^M/, '')
+              .split('L')
+              .map((pair) => pair.split(',').map(Number));
+            return {
+              stroke: group.getAttribute('stroke'),
+              dash: group.getAttribute('stroke-dasharray'),
+              points: points.map(([px, py]) => ({ x: x.toValue(px + offset.x), y: y.toValue(py + offset.y) })),
+            };
+          }),
+      };
+    });
 }
 
 describe('the density figures draw the densities of the statistics, each in its own colour', () => {
@@ -418,14 +516,18 @@ describe('the density figures draw the densities of the statistics, each in its 
     for (const metric of METRICS) {
       const id = `histogram-${metric}`;
       const { lines, xPerPixel, yPerPixel } = await readCurves(id);
-      const legend = await page.locator(`#${id} .legend li`).evaluateAll((items) => items.map((li) => ({
-        label: li.textContent!.trim(), stroke: li.querySelector('line')!.getAttribute('stroke'), dash: li.querySelector('line')!.getAttribute('stroke-dasharray'),
-      })));
+      const legend = await page.locator(`#${id} .legend li`).evaluateAll((items) =>
+        items.map((li) => ({
+          label: li.textContent!.trim(),
+          stroke: li.querySelector('line')!.getAttribute('stroke'),
+          dash: li.querySelector('line')!.getAttribute('stroke-dasharray'),
+        })),
+      );
       expect(lines).toHaveLength(4);
       for (const condition of CONDITIONS) {
         const entry = legend.find((l) => l.label === CONDITION_LABEL[condition]);
         expect(entry, `${metric}: the legend names ${CONDITION_LABEL[condition]}`).toBeDefined();
-        const drawn = lines.filter((line) => line.stroke === entry!.stroke && (line.dash ?? null) === (entry!.dash === '6,4' ? '6,4' : entry!.dash ?? null));
+        const drawn = lines.filter((line) => line.stroke === entry!.stroke && (line.dash ?? null) === (entry!.dash === '6,4' ? '6,4' : (entry!.dash ?? null)));
         expect(drawn, `${metric} ${condition}: one line in the legend's style`).toHaveLength(1);
         const density = stats[metric][condition][pair].density;
         expectCurve(drawn[0].points, density, { x: xPerPixel, y: yPerPixel }, `${metric} ${condition}`);
@@ -440,12 +542,15 @@ describe('the density figures draw the densities of the statistics, each in its 
     }
   });
 
-  it('on the layer page: each panel draws its own token\'s pair types', async () => {
+  it("on the layer page: each panel draws its own token's pair types", async () => {
     await page.goto(url(`${SET}/layer-${LAYER}/`));
     const colours: Record<Pair, string> = { QQ: 'var(--c-q)', KK: 'var(--c-k)', VV: 'var(--c-v)', QK: 'var(--c-qk)', QV: 'var(--c-qv)', KV: 'var(--c-kv)' };
     for (const metric of METRICS) {
       for (const side of ['target', 'nontarget'] as const) {
-        for (const [group, pairs] of [['within', ['QQ', 'KK', 'VV']], ['across', ['QK', 'QV', 'KV']]] as const) {
+        for (const [group, pairs] of [
+          ['within', ['QQ', 'KK', 'VV']],
+          ['across', ['QK', 'QV', 'KV']],
+        ] as const) {
           const id = `histogram-${group}-${side}-${metric}`;
           const { lines, xPerPixel, yPerPixel } = await readCurves(id);
           for (const pair of pairs) {

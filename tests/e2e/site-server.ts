@@ -12,8 +12,17 @@ export const BASE = '/qkv-atlas/';
 export const SETS = 'content/sets:tests/e2e/fixtures/sets';
 
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 'text/javascript', '.png': 'image/png', '.svg': 'image/svg+xml',
-  '.json': 'application/json', '.csv': 'text/csv', '.npy': 'application/octet-stream', '.woff2': 'font/woff2', '.woff': 'font/woff', '.ttf': 'font/ttf',
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css',
+  '.js': 'text/javascript',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+  '.csv': 'text/csv',
+  '.npy': 'application/octet-stream',
+  '.woff2': 'font/woff2',
+  '.woff': 'font/woff',
+  '.ttf': 'font/ttf',
 };
 
 /** A static server for the built site under BASE, as GitHub Pages serves it: directories give index.html, the rest is 404. */

@@ -55,12 +55,15 @@ async function visit(page: Page, address: string): Promise<Crawled> {
   const found = await page.evaluate(() => ({
     ids: [...document.querySelectorAll('[id]')].map((element) => element.id),
     banner: document.querySelector('.demo-banner')?.textContent ?? '',
-    links: [...document.querySelectorAll('a[href], link[href]')].map((element) => (element as HTMLAnchorElement).href)
+    links: [...document.querySelectorAll('a[href], link[href]')]
+      .map((element) => (element as HTMLAnchorElement).href)
       .concat([...document.querySelectorAll('svg image')].map((image) => new URL(image.getAttribute('href') ?? '', document.baseURI).href)),
     figures: [...document.querySelectorAll('figure.figure')].map((figure) => ({
       id: figure.id,
       svgs: figure.querySelectorAll('svg.plot').length,
-      drawn: [...figure.querySelectorAll('svg.plot')].filter((svg) => svg.querySelectorAll('path, line, rect, image, circle').length > 0 && svg.getBoundingClientRect().width > 0).length,
+      drawn: [...figure.querySelectorAll('svg.plot')].filter(
+        (svg) => svg.querySelectorAll('path, line, rect, image, circle').length > 0 && svg.getBoundingClientRect().width > 0,
+      ).length,
       images: figure.querySelectorAll('svg.plot image').length,
     })),
   }));
@@ -98,7 +101,18 @@ async function crawl(): Promise<void> {
 describe('the demo site', () => {
   it('has every page of DESIGN.md', () => {
     const paths = [...pages.keys()].map((address) => new URL(address).pathname.slice(BASE.length));
-    for (const path of ['', 'methods/', 'her/', 'her/data/', 'her/layer-0/', 'her/layer-3/', 'her/layer-0/qq/', 'her/layer-3/kv/', 'escape/', 'escape/layer-1/qk/']) {
+    for (const path of [
+      '',
+      'methods/',
+      'her/',
+      'her/data/',
+      'her/layer-0/',
+      'her/layer-3/',
+      'her/layer-0/qq/',
+      'her/layer-3/kv/',
+      'escape/',
+      'escape/layer-1/qk/',
+    ]) {
       expect(paths).toContain(path);
     }
     // tiny demo model: 4 layers × (1 + 6) pages for the lecture's set, 2 × 7 for the escape set
@@ -109,7 +123,12 @@ describe('the demo site', () => {
     expect(paths.filter((p) => /^after\/layer-\d+\/[a-z]{2}\/$/.test(p))).toHaveLength(18);
     // every set shares the demo model: each unordered pair once, names in alphabetical order
     expect(paths.filter((p) => p.startsWith('compare/')).sort()).toEqual([
-      'compare/after/escape/', 'compare/after/her/', 'compare/after/him/', 'compare/escape/her/', 'compare/escape/him/', 'compare/her/him/',
+      'compare/after/escape/',
+      'compare/after/her/',
+      'compare/after/him/',
+      'compare/escape/her/',
+      'compare/escape/him/',
+      'compare/her/him/',
     ]);
   });
 
@@ -202,7 +221,9 @@ describe('the demo site', () => {
     }
     expect(figures).toBeGreaterThan(200);
     const layer = [...pages.entries()].find(([address]) => address.endsWith('/her/layer-2/'))![1];
-    expect(layer.figures.map((f) => f.id)).toEqual(expect.arrayContaining(['similarity-matrix-cosine', 'histogram-within-target-cosine', 'qq-sequence', 'token-average', 'example-neurons']));
+    expect(layer.figures.map((f) => f.id)).toEqual(
+      expect.arrayContaining(['similarity-matrix-cosine', 'histogram-within-target-cosine', 'qq-sequence', 'token-average', 'example-neurons']),
+    );
     // the raster figures reference PNGs that exist
     expect(layer.figures.find((f) => f.id === 'similarity-matrix-cosine')!.images).toBe(2);
   });
@@ -224,7 +245,7 @@ describe('the demo site', () => {
     expect(await page.locator('main script, main img, ol.sentences b').count()).toBe(0);
     // the description's links: only the safe one is a link, as the browser resolves it
     expect(await page.locator('.lead a').evaluateAll((links) => links.map((a) => (a as HTMLAnchorElement).href))).toEqual(['https://example.org/']);
-    const lead = await page.locator('.lead').textContent() ?? '';
+    const lead = (await page.locator('.lead').textContent()) ?? '';
     expect(lead).toContain('[three](JaVaScRiPt:alert(6))');
     expect(lead).toContain('\u241b[31m');
     // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for control characters
@@ -300,7 +321,7 @@ describe('the demo site', () => {
   });
 
   it('publishes the manifest without the run timings', async () => {
-    const manifest = await (await fetch(url('escape/data/manifest.json'))).json() as Record<string, unknown>;
+    const manifest = (await (await fetch(url('escape/data/manifest.json'))).json()) as Record<string, unknown>;
     expect(manifest.schema).toBe(1);
     expect(manifest).not.toHaveProperty('seconds');
     expect((manifest.set as { title: string }).title).toBe('Escaping <b>test</b> & "quotes"');
@@ -336,7 +357,9 @@ describe('screenshots and accessibility', () => {
         await page.screenshot({ path: join(SCREENSHOTS, `${name}-${colorScheme}.png`), fullPage: true });
         await page.addScriptTag({ content: axeSource });
         const violations = await page.evaluate(async () => {
-          const result = await (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string | null; nodes: { target: unknown }[] }[] }> } }).axe.run();
+          const result = await (
+            window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string | null; nodes: { target: unknown }[] }[] }> } }
+          ).axe.run();
           return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)) }));
         });
         const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');

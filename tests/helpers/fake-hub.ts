@@ -234,7 +234,11 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
     if (failing !== null) {
       // What an outage, a rate limit or a proxy in between answers: a page, not the hub's JSON.
       const page = `<html><body><h1>${failing} Service error</h1></body></html>`;
-      res.writeHead(failing, { 'content-type': 'text/html', 'content-length': String(Buffer.byteLength(page)), ...(failing === 429 ? { 'retry-after': '60' } : {}) });
+      res.writeHead(failing, {
+        'content-type': 'text/html',
+        'content-length': String(Buffer.byteLength(page)),
+        ...(failing === 429 ? { 'retry-after': '60' } : {}),
+      });
       return res.end(page);
     }
     const parsed = new URL(req.url ?? '/', url);

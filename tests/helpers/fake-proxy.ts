@@ -46,11 +46,13 @@ export async function startFakeProxy(options: FakeProxyOptions = {}): Promise<Fa
     const headers = { ...req.headers };
     delete headers['proxy-authorization'];
     delete headers['proxy-connection'];
-    const upstream = httpRequest({ host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method: req.method, headers },
+    const upstream = httpRequest(
+      { host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method: req.method, headers },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
-      });
+      },
+    );
     upstream.on('error', () => {
       res.writeHead(502);
       res.end();

@@ -3,7 +3,10 @@ import { expect } from 'vitest';
 
 /** A PNG reader for the tests: chunks with their CRCs checked, and 8-bit scanlines decoded. */
 
-export interface Chunk { type: string; data: Buffer }
+export interface Chunk {
+  type: string;
+  data: Buffer;
+}
 
 export function chunks(png: Uint8Array): Chunk[] {
   const bytes = Buffer.from(png);
@@ -50,4 +53,3 @@ export function decode(png: Uint8Array): { width: number; height: number; colour
   }
   return { width, height, colourType, pixels, palette: list.find((c) => c.type === 'PLTE')?.data, alpha: list.find((c) => c.type === 'tRNS')?.data };
 }
-

@@ -61,19 +61,26 @@ export function loadReferenceGpt2(dir: string, variant: ReferenceVariant = {}): 
   };
   const activation: string = config.activation_function ?? 'gelu_new';
   if (!['gelu_new', 'gelu_pytorch_tanh', 'gelu'].includes(activation)) throw new Error(`the reference has no activation ${activation}`);
-  const gelu = activation === 'gelu'
-    ? (v: number) => 0.5 * v * (1 + erf(v / Math.SQRT2))
-    : (v: number) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)));
+  const gelu =
+    activation === 'gelu'
+      ? (v: number) => 0.5 * v * (1 + erf(v / Math.SQRT2))
+      : (v: number) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)));
   // Hugging Face: `if self.scale_attn_weights: attn_weights = attn_weights / sqrt(head_dim)` (absent means true)
   const scoreScale = config.scale_attn_weights === false ? 1 : 1 / Math.sqrt(dh);
 
   const layers = Array.from({ length: config.n_layer as number }, (_, l) => ({
-    ln1w: tensor(`h.${l}.ln_1.weight`), ln1b: tensor(`h.${l}.ln_1.bias`),
-    attnW: tensor(`h.${l}.attn.c_attn.weight`), attnB: tensor(`h.${l}.attn.c_attn.bias`),
-    projW: tensor(`h.${l}.attn.c_proj.weight`), projB: tensor(`h.${l}.attn.c_proj.bias`),
-    ln2w: tensor(`h.${l}.ln_2.weight`), ln2b: tensor(`h.${l}.ln_2.bias`),
-    fcW: tensor(`h.${l}.mlp.c_fc.weight`), fcB: tensor(`h.${l}.mlp.c_fc.bias`),
-    mlpW: tensor(`h.${l}.mlp.c_proj.weight`), mlpB: tensor(`h.${l}.mlp.c_proj.bias`),
+    ln1w: tensor(`h.${l}.ln_1.weight`),
+    ln1b: tensor(`h.${l}.ln_1.bias`),
+    attnW: tensor(`h.${l}.attn.c_attn.weight`),
+    attnB: tensor(`h.${l}.attn.c_attn.bias`),
+    projW: tensor(`h.${l}.attn.c_proj.weight`),
+    projB: tensor(`h.${l}.attn.c_proj.bias`),
+    ln2w: tensor(`h.${l}.ln_2.weight`),
+    ln2b: tensor(`h.${l}.ln_2.bias`),
+    fcW: tensor(`h.${l}.mlp.c_fc.weight`),
+    fcB: tensor(`h.${l}.mlp.c_fc.bias`),
+    mlpW: tensor(`h.${l}.mlp.c_proj.weight`),
+    mlpB: tensor(`h.${l}.mlp.c_proj.bias`),
   }));
 
   return {

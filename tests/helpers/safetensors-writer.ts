@@ -11,7 +11,10 @@ export function safetensorsBytes(header: unknown, data: Uint8Array, declaredLeng
 }
 
 /** The header of a real file, as the JSON object it holds. */
-export function readHeaderJson(bytes: Uint8Array): { header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>; data: Uint8Array } {
+export function readHeaderJson(bytes: Uint8Array): {
+  header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+  data: Uint8Array;
+} {
   const length = Number(Buffer.from(bytes).readBigUInt64LE(0));
   const header = JSON.parse(Buffer.from(bytes.subarray(8, 8 + length)).toString('utf8'));
   return { header, data: bytes.subarray(8 + length) };

@@ -47,4 +47,3 @@ describe.skipIf(!mounted)('a disk that fills up', () => {
     expect(readdirSync(mountPoint)).toEqual(['kept.json']);
   });
 });
-

@@ -10,11 +10,16 @@ describe('withLock', () => {
   it('runs holders one after another, never together', async () => {
     const lock = join(mkdtempSync(join(tmpdir(), 'qkv-atlas-lock-')), '.lock');
     const events: string[] = [];
-    const holder = (name: string) => withLock(lock, async () => {
-      events.push(`${name} in`);
-      await sleep(50);
-      events.push(`${name} out`);
-    }, { pollMs: 10 });
+    const holder = (name: string) =>
+      withLock(
+        lock,
+        async () => {
+          events.push(`${name} in`);
+          await sleep(50);
+          events.push(`${name} out`);
+        },
+        { pollMs: 10 },
+      );
     await Promise.all([holder('a'), holder('b'), holder('c')]);
     for (let i = 0; i < events.length; i += 2) expect(events[i].split(' ')[0]).toBe(events[i + 1].split(' ')[0]);
     expect(existsSync(lock)).toBe(false);
@@ -27,7 +32,12 @@ describe('withLock', () => {
     mkdirSync(lock);
     writeFileSync(join(lock, 'pid'), String(child.pid));
     let waited = false;
-    const value = await withLock(lock, async () => 42, { onWait: () => { waited = true; }, pollMs: 10 });
+    const value = await withLock(lock, async () => 42, {
+      onWait: () => {
+        waited = true;
+      },
+      pollMs: 10,
+    });
     expect(value).toBe(42);
     expect(waited).toBe(false);
   });
@@ -37,7 +47,13 @@ describe('withLock', () => {
     mkdirSync(lock);
     writeFileSync(join(lock, 'pid'), String(process.pid));
     let owner = 0;
-    const error = await withLock(lock, async () => 1, { onWait: (pid) => { owner = pid; }, timeoutMs: 100, pollMs: 10 }).catch((e: unknown) => e);
+    const error = await withLock(lock, async () => 1, {
+      onWait: (pid) => {
+        owner = pid;
+      },
+      timeoutMs: 100,
+      pollMs: 10,
+    }).catch((e: unknown) => e);
     expect(owner).toBe(process.pid);
     expect((error as Error).message).toMatch(new RegExp(`Another process \\(pid ${process.pid}\\) has held a lock`));
     expect(readdirSync(join(lock, '..'))).toEqual(['.lock']);

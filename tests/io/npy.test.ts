@@ -11,7 +11,7 @@ describe('.npy files', () => {
     expect(Buffer.from(encodeNpyFloat32(values, [3, 4]))).toEqual(expected);
   });
 
-  it('reads numpy\'s files, float32 and float64, from disk', async () => {
+  it("reads numpy's files, float32 and float64, from disk", async () => {
     const small = await readNpy(fixture('npy/small-3x4-f4.npy'));
     expect(small.shape).toEqual([3, 4]);
     expect(small.data).toBeInstanceOf(Float32Array);

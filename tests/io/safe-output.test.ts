@@ -22,7 +22,10 @@ function workspace(): string {
 }
 
 async function refusal(promise: Promise<unknown>): Promise<AtlasError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error, 'the output was accepted').toBeInstanceOf(AtlasError);
   return error as AtlasError;
 }
@@ -36,7 +39,7 @@ describe('the output rule', () => {
     expect(await checkOutputFolder(join(dir, 'link', 'x'), rule())).toEqual({ path: join(dir, 'empty', 'x'), state: 'absent' });
   });
 
-  it('refuses a folder with anything of the user\'s, the root, a file, a path below a file, with one message', async () => {
+  it("refuses a folder with anything of the user's, the root, a file, a path below a file, with one message", async () => {
     const dir = workspace();
     const before = snapshot(dir);
     const cases: [string, RegExp][] = [
@@ -58,7 +61,10 @@ describe('the output rule', () => {
   it('refuses an output that is, contains or lies inside the set file or the model folder, through links too', async () => {
     const dir = workspace();
     symlinkSync(join(dir, 'model'), join(dir, 'model-link'));
-    const protect = [{ path: join(dir, 'set.yaml'), what: 'the set file' }, { path: join(dir, 'model'), what: 'the model folder' }];
+    const protect = [
+      { path: join(dir, 'set.yaml'), what: 'the set file' },
+      { path: join(dir, 'model'), what: 'the model folder' },
+    ];
     const cases: [string, RegExp][] = [
       [join(dir, 'set.yaml'), /is the set file/],
       [join(dir, 'model'), /is the model folder/],
@@ -76,9 +82,15 @@ describe('the output rule', () => {
     mkdirSync(join(earlier, 'activations'), { recursive: true });
     mkdirSync(join(earlier, 'stats'));
     writeFileSync(join(earlier, 'manifest.json'), JSON.stringify({ schema: 1, versions: { 'qkv-atlas': '0.1.0' }, layers: [0] }));
-    for (const file of ['activations/layer-0-target.npy', 'activations/layer-0-nontarget.npy', 'stats/layer-0.json',
-      'stats/layer-0-similarity-cosine-target.npy', 'stats/layer-0-similarity-cosine-nontarget.npy',
-      'stats/layer-0-similarity-correlation-target.npy']) writeFileSync(join(earlier, file), 'x');
+    for (const file of [
+      'activations/layer-0-target.npy',
+      'activations/layer-0-nontarget.npy',
+      'stats/layer-0.json',
+      'stats/layer-0-similarity-cosine-target.npy',
+      'stats/layer-0-similarity-cosine-nontarget.npy',
+      'stats/layer-0-similarity-correlation-target.npy',
+    ])
+      writeFileSync(join(earlier, file), 'x');
     expect((await refusal(checkOutputFolder(earlier, rule()))).message).toMatch(/not complete.*correlation-nontarget/);
     writeFileSync(join(earlier, 'stats/layer-0-similarity-correlation-nontarget.npy'), 'x');
     expect((await checkOutputFolder(earlier, rule())).state).toBe('earlier');
@@ -98,12 +110,20 @@ describe('the output rule', () => {
   });
 
   // Node's recursive mkdir retries for ever when /proc answers ENOENT: `--out /proc/x` hung at full CPU
-  it.skipIf(!existsSync('/proc/self'))('gives one message for /proc/x at once instead of hanging', async () => {
-    const started = performance.now();
-    await refusal(makeFolders('/proc/qkv-atlas-x/y').catch((e: unknown) => { throw new AtlasError(String(e), '', ''); }));
-    expect((await refusal(StagedDirectory.create('/proc/qkv-atlas-x'))).message).toMatch(/does not let a folder be created there/);
-    expect(performance.now() - started).toBeLessThan(2000);
-  }, 5000);
+  it.skipIf(!existsSync('/proc/self'))(
+    'gives one message for /proc/x at once instead of hanging',
+    async () => {
+      const started = performance.now();
+      await refusal(
+        makeFolders('/proc/qkv-atlas-x/y').catch((e: unknown) => {
+          throw new AtlasError(String(e), '', '');
+        }),
+      );
+      expect((await refusal(StagedDirectory.create('/proc/qkv-atlas-x'))).message).toMatch(/does not let a folder be created there/);
+      expect(performance.now() - started).toBeLessThan(2000);
+    },
+    5000,
+  );
 });
 
 describe('the staging folder', () => {
@@ -126,7 +146,11 @@ describe('the staging folder', () => {
     await expect(staged.commit()).rejects.toThrow();
     expect(readFileSync(join(target, 'old.txt'), 'utf8')).toBe('old');
 
-    const guarded = await StagedDirectory.create(target, { beforeReplace: async () => { await checkOutputFolder(target, rule()); } });
+    const guarded = await StagedDirectory.create(target, {
+      beforeReplace: async () => {
+        await checkOutputFolder(target, rule());
+      },
+    });
     await expect(guarded.commit()).rejects.toThrow(/old\.txt/);
     expect(readFileSync(join(target, 'old.txt'), 'utf8')).toBe('old');
   });

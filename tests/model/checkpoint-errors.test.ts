@@ -45,12 +45,48 @@ describe('a broken weights file is refused with a message that names the problem
     ['a huge declared header', () => safetensorsBytes({}, new Uint8Array(0), 2 ** 40), /more than the .* a model header can need/],
     ['a header that is not JSON', () => Buffer.concat([Buffer.from([4, 0, 0, 0, 0, 0, 0, 0]), Buffer.from('{bad')]), /header is not valid JSON/],
     ['a header that is a JSON array', () => safetensorsBytes([1, 2], new Uint8Array(0)), /header is not a JSON object/],
-    ['offsets past the end of the data', () => edited((h) => { h['wte.weight'].data_offsets = [0, 10 ** 9]; }), /tensor "wte.weight" claims bytes 0..1000000000/],
+    [
+      'offsets past the end of the data',
+      () =>
+        edited((h) => {
+          h['wte.weight'].data_offsets = [0, 10 ** 9];
+        }),
+      /tensor "wte.weight" claims bytes 0..1000000000/,
+    ],
     ['a truncated file', () => original.subarray(0, original.length - 100), /claims bytes .* \(is the file truncated\?\)/],
-    ['overlapping tensors', () => edited((h) => { const [a] = h['wpe.weight'].data_offsets; h['h.0.ln_1.bias'].data_offsets = [a, a + 192]; }), /overlaps tensor/],
-    ['an unknown dtype', () => edited((h) => { h['wte.weight'].dtype = 'F24'; }), /tensor "wte.weight" has an unknown dtype "F24"/],
-    ['a shape that does not match the byte count', () => edited((h) => { h['wte.weight'].shape = [100, 48]; }), /tensor "wte.weight" of shape \[100, 48\].* needs 19200 bytes, but its offsets span 19392/],
-    ['a negative offset', () => edited((h) => { h['wte.weight'].data_offsets = [-4, 19388]; }), /tensor "wte.weight" has invalid data_offsets/],
+    [
+      'overlapping tensors',
+      () =>
+        edited((h) => {
+          const [a] = h['wpe.weight'].data_offsets;
+          h['h.0.ln_1.bias'].data_offsets = [a, a + 192];
+        }),
+      /overlaps tensor/,
+    ],
+    [
+      'an unknown dtype',
+      () =>
+        edited((h) => {
+          h['wte.weight'].dtype = 'F24';
+        }),
+      /tensor "wte.weight" has an unknown dtype "F24"/,
+    ],
+    [
+      'a shape that does not match the byte count',
+      () =>
+        edited((h) => {
+          h['wte.weight'].shape = [100, 48];
+        }),
+      /tensor "wte.weight" of shape \[100, 48\].* needs 19200 bytes, but its offsets span 19392/,
+    ],
+    [
+      'a negative offset',
+      () =>
+        edited((h) => {
+          h['wte.weight'].data_offsets = [-4, 19388];
+        }),
+      /tensor "wte.weight" has invalid data_offsets/,
+    ],
   ])('%s', async (_, bytes, message) => {
     const error = await failure(folderWith(bytes()));
     expect(error.message).toMatch(message);
@@ -60,7 +96,13 @@ describe('a broken weights file is refused with a message that names the problem
   });
 
   it('a missing tensor names it', async () => {
-    const error = await failure(folderWith(edited((h) => { delete h['h.1.mlp.c_fc.bias']; })));
+    const error = await failure(
+      folderWith(
+        edited((h) => {
+          delete h['h.1.mlp.c_fc.bias'];
+        }),
+      ),
+    );
     expect(error.message).toMatch(/no tensor "h\.1\.mlp\.c_fc\.bias"/);
   });
 
@@ -75,7 +117,13 @@ describe('a broken weights file is refused with a message that names the problem
   });
 
   it('weights stored as integers are refused by name', async () => {
-    const error = await failure(folderWith(edited((h) => { h['wpe.weight'].dtype = 'I32'; })));
+    const error = await failure(
+      folderWith(
+        edited((h) => {
+          h['wpe.weight'].dtype = 'I32';
+        }),
+      ),
+    );
     expect(error.message).toMatch(/Tensor "wpe.weight" is stored as I32; only F32, F16, BF16 weights are supported/);
   });
 
@@ -109,7 +157,10 @@ describe('config.json that is not GPT-2 as built here is refused by name', () =>
     const files = folderWith(original);
     writeFileSync(files.config, JSON.stringify(baseConfig).replace(/"layer_norm_epsilon":[^,}]*/, `"layer_norm_epsilon": ${written}`));
     expect(readFileSync(files.config, 'utf8')).toContain(`"layer_norm_epsilon": ${written}`);
-    const error = await readGpt2Config(files.config).then(() => null, (e: unknown) => e);
+    const error = await readGpt2Config(files.config).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(AtlasError);
     expect((error as AtlasError).message).toMatch(message);
     expect((error as AtlasError).where).toBe(files.config);

@@ -13,14 +13,17 @@ import { loadReferenceGpt2 } from '../helpers/reference-gpt2.ts';
  * 1.1e-4. (Trained GPT-2 has larger activations: there drift reaches ~1e-3.)
  */
 const dir = fileURLToPath(new URL('../../.cache/models/random-gpt2-seed1', import.meta.url));
-const sequences = [[40, 2497, 607, 379, 262, 1910, 13], [464, 1772, 1912, 262, 2095, 319, 607, 13, 50256, 11]];
+const sequences = [
+  [40, 2497, 607, 379, 262, 1910, 13],
+  [464, 1772, 1912, 262, 2095, 319, 607, 13, 50256, 11],
+];
 
 describe('a full-size GPT-2 (random weights) against a float64 reference', () => {
   beforeAll(async () => {
     if (!existsSync(`${dir}/model.safetensors`)) await writeRandomModel(dir, { config: 'gpt2', seed: 1 });
   }, 120_000);
 
-  it('every layer\'s c_attn output within float32 drift, in one padded batch', async () => {
+  it("every layer's c_attn output within float32 drift, in one padded batch", async () => {
     const model = await HookedModel.load({ config: `${dir}/config.json`, weights: `${dir}/model.safetensors` });
     const hooks = Array.from({ length: 12 }, (_, layer) => qkvHook(layer));
     const cache = await model.run(sequences, hooks);

@@ -5,7 +5,11 @@ import { fixture } from '../helpers/paths.ts';
 
 const dir = fixture('models/tiny-bare-f32');
 const files = { config: `${dir}/config.json`, weights: `${dir}/model.safetensors` };
-const batch = [[5, 17, 3, 99, 42], [7, 8], [1, 2, 3]];
+const batch = [
+  [5, 17, 3, 99, 42],
+  [7, 8],
+  [1, 2, 3],
+];
 
 describe('hooks', () => {
   it('outputs every named intermediate with its documented shape', async () => {
@@ -43,21 +47,29 @@ describe('hooks', () => {
     const data = await pattern;
     const T = 5;
     const lengths = batch.map((s) => s.length);
-    for (let b = 0; b < 3; b++) for (let h = 0; h < H; h++) for (let q = 0; q < T; q++) {
-      let sum = 0;
-      for (let k = 0; k < T; k++) {
-        const value = data[((b * H + h) * T + q) * T + k];
-        if (k > q || k >= lengths[b]) expect(value).toBe(0);
-        sum += value;
-      }
-      expect(sum).toBeCloseTo(1, 5);
-    }
+    for (let b = 0; b < 3; b++)
+      for (let h = 0; h < H; h++)
+        for (let q = 0; q < T; q++) {
+          let sum = 0;
+          for (let k = 0; k < T; k++) {
+            const value = data[((b * H + h) * T + q) * T + k];
+            if (k > q || k >= lengths[b]) expect(value).toBe(0);
+            sum += value;
+          }
+          expect(sum).toBeCloseTo(1, 5);
+        }
     await model.dispose();
   });
 
   it('chains blocks: hook_resid_post of layer L is hook_resid_pre of layer L+1', async () => {
     const model = await HookedModel.load(files);
-    const cache = await model.run(batch, ['blocks.0.hook_resid_post', 'blocks.1.hook_resid_pre', 'blocks.1.hook_resid_mid', 'blocks.1.hook_mlp_out', 'blocks.1.hook_resid_post']);
+    const cache = await model.run(batch, [
+      'blocks.0.hook_resid_post',
+      'blocks.1.hook_resid_pre',
+      'blocks.1.hook_resid_mid',
+      'blocks.1.hook_mlp_out',
+      'blocks.1.hook_resid_post',
+    ]);
     expect(cache.get('blocks.1.hook_resid_pre')!.data).toEqual(cache.get('blocks.0.hook_resid_post')!.data);
     const mid = cache.get('blocks.1.hook_resid_mid')!.data;
     const mlp = cache.get('blocks.1.hook_mlp_out')!.data;

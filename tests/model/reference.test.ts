@@ -52,7 +52,7 @@ describe.each(MODELS)('%s against the float64 reference', (name) => {
   const { files, reference } = load(name);
   const all = reference.sequences.map((_, i) => i);
 
-  it('matches every layer\'s hook_qkv and the last logits, one sequence at a time', async () => {
+  it("matches every layer's hook_qkv and the last logits, one sequence at a time", async () => {
     const model = await HookedModel.load(files);
     for (const s of all) {
       const errors = await maxErrors(model, reference, [s]);
@@ -78,7 +78,10 @@ describe('Hugging Face transformers itself as the reference', () => {
   // A random GPT2LMHeadModel saved with save_pretrained, run by transformers on a right-padded
   // batch with forward hooks on every c_attn (scripts/reference/hf_reference.py).
   const reference = JSON.parse(readFileSync(fixture('hf-random-gpt2/reference.json'), 'utf8')) as {
-    ids: number[][]; lengths: number[]; qkv: number[][][][]; logits_last: number[][];
+    ids: number[][];
+    lengths: number[];
+    qkv: number[][][][];
+    logits_last: number[][];
   };
   const dir = fixture('hf-random-gpt2');
 
@@ -89,7 +92,10 @@ describe('Hugging Face transformers itself as the reference', () => {
     const hooks = [...Array.from({ length: n_layer }, (_, layer) => qkvHook(layer)), 'logits'];
     // the same batch as transformers ran (padded to the longest), and each sentence alone
     for (const batch of [sequences.map((_, s) => s), ...sequences.map((_, s) => [s])]) {
-      const cache = await model.run(batch.map((s) => sequences[s]), hooks);
+      const cache = await model.run(
+        batch.map((s) => sequences[s]),
+        hooks,
+      );
       const width = Math.max(...batch.map((s) => sequences[s].length));
       let worst = 0;
       batch.forEach((s, b) => {
@@ -101,7 +107,9 @@ describe('Hugging Face transformers itself as the reference', () => {
         }
         const logits = cache.get('logits')!.data;
         const row = (b * width + reference.lengths[s] - 1) * vocab_size;
-        reference.logits_last[s].forEach((expected, v) => { worst = Math.max(worst, Math.abs(logits[row + v] - expected)); });
+        reference.logits_last[s].forEach((expected, v) => {
+          worst = Math.max(worst, Math.abs(logits[row + v] - expected));
+        });
       });
       expect(worst).toBeLessThan(TOLERANCE);
     }

@@ -42,8 +42,11 @@ describe('hub-env', () => {
 describe('proxy variables', () => {
   it('reads the lowercase name first, as curl, requests and undici do', () => {
     expect(readProxyEnv({})).toEqual({ http: undefined, https: undefined, noProxy: '' });
-    expect(readProxyEnv({ HTTPS_PROXY: 'http://a:1', https_proxy: 'http://b:2', HTTP_PROXY: 'http://c:3', NO_PROXY: 'x', no_proxy: '' }))
-      .toEqual({ http: 'http://c:3', https: 'http://b:2', noProxy: 'x' });
+    expect(readProxyEnv({ HTTPS_PROXY: 'http://a:1', https_proxy: 'http://b:2', HTTP_PROXY: 'http://c:3', NO_PROXY: 'x', no_proxy: '' })).toEqual({
+      http: 'http://c:3',
+      https: 'http://b:2',
+      noProxy: 'x',
+    });
     expect(readHubEnv({ http_proxy: 'http://p:8080' }).proxy.http).toBe('http://p:8080');
     // Without a scheme, an http proxy (as curl and Python take it).
     expect(readProxyEnv({ HTTPS_PROXY: 'proxy.corp:3128' }).https).toBe('http://proxy.corp:3128');

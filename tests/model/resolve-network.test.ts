@@ -36,9 +36,24 @@ function modelRepo(extra: Partial<FakeRepo> = {}): FakeRepo {
   return { files: { 'config.json': config, 'model.safetensors': weights, 'vocab.json': vocab, 'merges.txt': merges }, ...extra };
 }
 
-const ENV_KEYS = ['HF_HOME', 'HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE', 'HF_HUB_OFFLINE', 'TRANSFORMERS_OFFLINE', 'HF_ENDPOINT',
-  'HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_TOKEN_PATH', 'XDG_CACHE_HOME',
-  'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy'];
+const ENV_KEYS = [
+  'HF_HOME',
+  'HF_HUB_CACHE',
+  'HUGGINGFACE_HUB_CACHE',
+  'HF_HUB_OFFLINE',
+  'TRANSFORMERS_OFFLINE',
+  'HF_ENDPOINT',
+  'HF_TOKEN',
+  'HUGGING_FACE_HUB_TOKEN',
+  'HF_TOKEN_PATH',
+  'XDG_CACHE_HOME',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+];
 const savedEnv: Record<string, string | undefined> = {};
 let home: string;
 let cache: string;
@@ -288,7 +303,12 @@ describe('broken downloads are resumed', () => {
     const { model } = await resolveQuietly(ID);
     expect(model.source).toBe('download');
     expect(Buffer.compare(await readFile(model.files.weightsRealPath), weights)).toBe(0);
-    expect(fake.requests.slice(before).filter((r) => r.server === 'cdn').map((r) => r.range)).toEqual([`bytes=${half}-`]);
+    expect(
+      fake.requests
+        .slice(before)
+        .filter((r) => r.server === 'cdn')
+        .map((r) => r.range),
+    ).toEqual([`bytes=${half}-`]);
     expect(await partials()).toEqual([]);
   });
 
@@ -320,7 +340,12 @@ describe('broken downloads are resumed', () => {
     const before = fake.requests.length;
     const { model } = await resolveQuietly(ID);
     expect(Buffer.compare(await readFile(model.files.weightsRealPath), weights)).toBe(0);
-    expect(fake.requests.slice(before).filter((r) => r.server === 'cdn').map((r) => r.range)).toEqual([`bytes=${half}-`]);
+    expect(
+      fake.requests
+        .slice(before)
+        .filter((r) => r.server === 'cdn')
+        .map((r) => r.range),
+    ).toEqual([`bytes=${half}-`]);
     expect(await partials()).toEqual([]);
   });
 
@@ -355,7 +380,7 @@ describe('broken downloads are resumed', () => {
     expect(await partials()).toEqual([]);
   });
 
-  it("a partial that another live process is writing is left alone; partials of other blobs are removed after a day", async () => {
+  it('a partial that another live process is writing is left alone; partials of other blobs are removed after a day', async () => {
     const fake = await start({ [ID]: modelRepo() });
     const blobs = join(REPO_DIR(), 'blobs');
     await mkdir(blobs, { recursive: true });
@@ -419,7 +444,7 @@ describe("GPT-2's renamed ids: a cache filled under either name is found", () =>
     expect((await resolveModel('')).dir).toBe(dir);
   });
 
-  it('online, the commit the hub names is taken from the other name\'s cache without a download', async () => {
+  it("online, the commit the hub names is taken from the other name's cache without a download", async () => {
     const fake = await start({ gpt2: modelRepo({ commit: COMMIT }) });
     const dir = await pythonCache('models--openai-community--gpt2');
     const { model } = await resolveQuietly('gpt2');

@@ -41,8 +41,18 @@ function modelRepo(extra: Partial<FakeRepo> = {}): FakeRepo {
   };
 }
 
-const ENV_KEYS = ['HF_HOME', 'HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE', 'HF_HUB_OFFLINE', 'TRANSFORMERS_OFFLINE', 'HF_ENDPOINT',
-  'HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_TOKEN_PATH', 'XDG_CACHE_HOME'];
+const ENV_KEYS = [
+  'HF_HOME',
+  'HF_HUB_CACHE',
+  'HUGGINGFACE_HUB_CACHE',
+  'HF_HUB_OFFLINE',
+  'TRANSFORMERS_OFFLINE',
+  'HF_ENDPOINT',
+  'HF_TOKEN',
+  'HUGGING_FACE_HUB_TOKEN',
+  'HF_TOKEN_PATH',
+  'XDG_CACHE_HOME',
+];
 const savedEnv: Record<string, string | undefined> = {};
 let home: string;
 let cache: string;
@@ -137,12 +147,17 @@ describe('resolveModel: downloads into the Hugging Face cache', () => {
     expect(Buffer.compare(await readFile(model.files.weights), weights)).toBe(0);
 
     // Exactly the needed files, each once; never the pickle or the README.
-    expect(await tree(REPO_DIR())).toEqual([
-      `blobs/${fake.gitSha1(tokenizerConfig)}`, `blobs/${fake.gitSha1(config)}`, `blobs/${fake.gitSha1(merges)}`,
-      `blobs/${fake.gitSha1(vocab)}`, `blobs/${fake.sha256(weights)}`,
-      'refs/main',
-      ...['config.json', 'merges.txt', 'model.safetensors', 'tokenizer_config.json', 'vocab.json'].map((n) => `snapshots/${commit}/${n}`),
-    ].sort());
+    expect(await tree(REPO_DIR())).toEqual(
+      [
+        `blobs/${fake.gitSha1(tokenizerConfig)}`,
+        `blobs/${fake.gitSha1(config)}`,
+        `blobs/${fake.gitSha1(merges)}`,
+        `blobs/${fake.gitSha1(vocab)}`,
+        `blobs/${fake.sha256(weights)}`,
+        'refs/main',
+        ...['config.json', 'merges.txt', 'model.safetensors', 'tokenizer_config.json', 'vocab.json'].map((n) => `snapshots/${commit}/${n}`),
+      ].sort(),
+    );
     expect(fake.requests.some((r) => r.url.includes('pytorch_model.bin') || r.url.includes('README'))).toBe(false);
 
     const last = events.filter((e) => e.file === 'model.safetensors').at(-1);
@@ -349,7 +364,9 @@ describe('resolveModel: errors', () => {
   });
 
   it('a repo with only pytorch_model.bin is refused, and nothing is fetched', async () => {
-    const fake = await start({ 'legacy/pickled': { files: { 'config.json': config, 'pytorch_model.bin': 'pickle', 'vocab.json': vocab, 'merges.txt': merges } } });
+    const fake = await start({
+      'legacy/pickled': { files: { 'config.json': config, 'pytorch_model.bin': 'pickle', 'vocab.json': vocab, 'merges.txt': merges } },
+    });
     const error = await failure(resolveQuietly('legacy/pickled'));
     expect(error.message).toContain('model.safetensors');
     expect(error.message).toContain('pytorch_model.bin');
@@ -366,8 +383,23 @@ describe('resolveModel: errors', () => {
 
   it('hostile ids and revisions never reach the hub or the cache', async () => {
     const fake = await start({ [ID]: modelRepo() });
-    const specs = ['../x', '/nonexistent-qkv-atlas-model', 'a/b/c', 'a/..', '..', 'a--b/c', '.hidden/x', 'org/na me',
-      `${ID}@../../etc`, `${ID}@/abs`, `${ID}@a//b`, `${ID}@`, 'org/name%2F..', 'org/name\\..\\x', '~/nonexistent-qkv-atlas'];
+    const specs = [
+      '../x',
+      '/nonexistent-qkv-atlas-model',
+      'a/b/c',
+      'a/..',
+      '..',
+      'a--b/c',
+      '.hidden/x',
+      'org/na me',
+      `${ID}@../../etc`,
+      `${ID}@/abs`,
+      `${ID}@a//b`,
+      `${ID}@`,
+      'org/name%2F..',
+      'org/name\\..\\x',
+      '~/nonexistent-qkv-atlas',
+    ];
     for (const spec of specs) {
       const error = await failure(resolveQuietly(spec));
       expect(error.message.length).toBeGreaterThan(0);
@@ -383,8 +415,11 @@ describe('resolveModel: local folders', () => {
     const dir = join(home, 'model');
     await mkdir(dir, { recursive: true });
     for (const name of files) {
-      const source = ['config.json', 'model.safetensors'].includes(name) ? join(MODEL_DIR, name)
-        : ['vocab.json', 'merges.txt', 'tokenizer_config.json'].includes(name) ? join(TOKENIZER_DIR, name) : undefined;
+      const source = ['config.json', 'model.safetensors'].includes(name)
+        ? join(MODEL_DIR, name)
+        : ['vocab.json', 'merges.txt', 'tokenizer_config.json'].includes(name)
+          ? join(TOKENIZER_DIR, name)
+          : undefined;
       if (source) await copyFile(source, join(dir, name));
       else await writeFile(join(dir, name), 'x');
     }

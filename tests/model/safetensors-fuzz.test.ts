@@ -36,23 +36,32 @@ async function parse(bytes: Uint8Array) {
 
 describe('safetensors parser under hostile input', () => {
   it('random bytes', async () => {
-    await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 512 }), async (bytes) => {
-      expect(await parse(bytes)).toBe('refused');
-    }), { numRuns: 200 });
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 512 }), async (bytes) => {
+        expect(await parse(bytes)).toBe('refused');
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('a real file with random bytes overwritten', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(fc.tuple(fc.nat({ max: 4000 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), async (edits) => {
-      const bytes = original.slice();
-      for (const [at, value] of edits) bytes[at % bytes.length] = value;
-      await parse(bytes);
-    }), { numRuns: 300 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.nat({ max: 4000 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), async (edits) => {
+        const bytes = original.slice();
+        for (const [at, value] of edits) bytes[at % bytes.length] = value;
+        await parse(bytes);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('truncated at any length', async () => {
-    await fc.assert(fc.asyncProperty(fc.nat({ max: original.length - 1 }), async (length) => {
-      expect(await parse(original.subarray(0, length))).toBe('refused');
-    }), { numRuns: 150 });
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: original.length - 1 }), async (length) => {
+        expect(await parse(original.subarray(0, length))).toBe('refused');
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it('huge declared header lengths, shapes and offsets, without huge allocations', async () => {

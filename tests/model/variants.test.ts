@@ -18,7 +18,11 @@ import { readHeaderJson, safetensorsBytes } from '../helpers/safetensors-writer.
  */
 
 const TOLERANCE = 1e-4;
-const SEQUENCES = [[5, 17, 3, 99, 42, 7, 61, 12], [7, 8, 9], [1, 2, 3, 4, 5, 6]];
+const SEQUENCES = [
+  [5, 17, 3, 99, 42, 7, 61, 12],
+  [7, 8, 9],
+  [1, 2, 3, 4, 5, 6],
+];
 const folders: string[] = [];
 
 afterAll(() => {
@@ -56,7 +60,10 @@ function variantModel(config: Record<string, unknown>, scales: { fc: number; att
 async function largestError(dir: string, variant?: ReferenceVariant): Promise<{ ours: number; other: number }> {
   const model = await HookedModel.load({ config: `${dir}/config.json`, weights: `${dir}/model.safetensors` });
   const { n_layer, n_embd } = model.config;
-  const cache = await model.run(SEQUENCES, Array.from({ length: n_layer }, (_, layer) => qkvHook(layer)));
+  const cache = await model.run(
+    SEQUENCES,
+    Array.from({ length: n_layer }, (_, layer) => qkvHook(layer)),
+  );
   await model.dispose();
   const width = Math.max(...SEQUENCES.map((s) => s.length));
   const compare = (reference: ReturnType<typeof loadReferenceGpt2>) => {

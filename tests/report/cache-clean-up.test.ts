@@ -11,14 +11,17 @@ import { snapshot } from '../helpers/tree.ts';
  * QKV_ATLAS_CACHE_DIR may name a folder the user keeps other things in. The build keeps the
  * newest two analyses of a set and removes older ones: only folders that it made itself.
  */
-describe('the build\'s cache clean-up', () => {
-  it('removes only analyses that carry its mark, never a user\'s folder named like a set', async () => {
+describe("the build's cache clean-up", () => {
+  it("removes only analyses that carry its mark, never a user's folder named like a set", async () => {
     const root = mkdtempSync(join(tmpdir(), 'qkv-atlas-root-'));
     mkdirSync(join(root, 'content', 'sets'), { recursive: true });
     const model = modelFolder('hf-random-gpt2');
     const setFile = join(root, 'content', 'sets', 'pair.yaml');
-    const writeSet = (seed: number) => writeFileSync(setFile,
-      `title: t\nmodel: ${model}\ntarget: " her"\nseed: ${seed}\nsentences:\n  - I saw her at the market.\n  - She gave her the book.\n`);
+    const writeSet = (seed: number) =>
+      writeFileSync(
+        setFile,
+        `title: t\nmodel: ${model}\ntarget: " her"\nseed: ${seed}\nsentences:\n  - I saw her at the market.\n  - She gave her the book.\n`,
+      );
 
     // the user's own folder, named like the set, with folders of their own inside
     const cache = join(root, 'my-files');

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAnalysis, type Analysis } from '../../src/analysis/report/load.ts';
 import {
-  comparablePairs, commonLayers, compareQuantiles, distanceTable, histogramDistance, pairsOf, setDistance, sharesModel,
+  comparablePairs,
+  commonLayers,
+  compareQuantiles,
+  distanceTable,
+  histogramDistance,
+  pairsOf,
+  setDistance,
+  sharesModel,
 } from '../../src/analysis/report/compare.ts';
 import { pairComparisonNarrative, setComparisonNarrative } from '../../src/analysis/report/narrative.ts';
 import { comparisonWords } from '../../src/analysis/report/labels.ts';
@@ -80,7 +87,8 @@ describe('which sets are compared', () => {
     const write = (name: string, layers: number[], model?: { id: string; revision: string | null }) => {
       const dir = join(root, name);
       writeSyntheticAnalysis(dir, {
-        name, layers,
+        name,
+        layers,
         statsFor: (layer) => layerStats(layer, { cosine: { target: { QQ: name === 'zeta' ? 0.4 : 0.2 } } }),
       });
       if (model) {
@@ -120,12 +128,23 @@ describe('which sets are compared', () => {
     expect(rows[0].cells[1]).toMatchObject({ pair: 'KK', wider: null, ks: 0 });
   });
 
-  it('gives each set\'s quartiles, median and 5/95 % whiskers at each common layer, a before b', () => {
+  it("gives each set's quartiles, median and 5/95 % whiskers at each common layer, a before b", () => {
     const boxes = compareQuantiles(analyses.alpha, analyses.zeta, [1], 'cosine', 'QQ');
     expect(boxes.map((box) => box.set)).toEqual(['a', 'b']);
-    for (const [box, analysis] of [[boxes[0], analyses.alpha], [boxes[1], analyses.zeta]] as const) {
+    for (const [box, analysis] of [
+      [boxes[0], analyses.alpha],
+      [boxes[1], analyses.zeta],
+    ] as const) {
       const summary = analysis.stats(1).cosine.target.QQ;
-      expect(box).toEqual({ layer: 1, set: box.set, p05: summary.quantiles.p05, p25: summary.quantiles.p25, median: summary.median, p75: summary.quantiles.p75, p95: summary.quantiles.p95 });
+      expect(box).toEqual({
+        layer: 1,
+        set: box.set,
+        p05: summary.quantiles.p05,
+        p25: summary.quantiles.p25,
+        median: summary.median,
+        p75: summary.quantiles.p75,
+        p95: summary.quantiles.p95,
+      });
       expect(box.p05).toBeLessThanOrEqual(box.p25);
       expect(box.p25).toBeLessThanOrEqual(box.median);
       expect(box.median).toBeLessThanOrEqual(box.p75);
@@ -140,8 +159,9 @@ describe('comparison narrative', () => {
   const b = layerStats(0, { cosine: { target: { QQ: 0.15, KK: 0.2, VV: 0.205, QK: 0.2, QV: 0.2, KV: 0.2 } } });
   const a3 = layerStats(3, { cosine: { target: { QQ: 0.2 } } });
   const b3 = layerStats(3, { cosine: { target: { QQ: 0.1 } } });
-  const cells = [0, 3].flatMap((layer) => ['QQ', 'KK', 'VV', 'QK', 'QV', 'KV'].map((pair) =>
-    setDistance(layer === 0 ? a : a3, layer === 0 ? b : b3, 'cosine', pair as 'QQ')));
+  const cells = [0, 3].flatMap((layer) =>
+    ['QQ', 'KK', 'VV', 'QK', 'QV', 'KV'].map((pair) => setDistance(layer === 0 ? a : a3, layer === 0 ? b : b3, 'cosine', pair as 'QQ')),
+  );
 
   it('counts wider, narrower and about-the-same cases, and names the largest distance', () => {
     const said = setComparisonNarrative('cosine', labels, cells).join(' ');
@@ -166,9 +186,14 @@ describe('comparison narrative', () => {
     const qq = cells.filter((c) => c.pair === 'QQ');
     const said = pairComparisonNarrative('QQ', 'cosine', labels, qq).join(' ');
     // wider at both common layers (0 and 3): said as such, not as a list of all of them
-    expect(said).toContain('The target\'s QQ cosine similarities in \u201cher\u201d are wider than in \u201chim\u201d at every common layer.');
+    expect(said).toContain("The target's QQ cosine similarities in \u201cher\u201d are wider than in \u201chim\u201d at every common layer.");
     expect(said).toMatch(/Their distance is largest at layer (0|3)/);
-    const kk = pairComparisonNarrative('KK', 'cosine', labels, cells.filter((c) => c.pair === 'KK')).join(' ');
+    const kk = pairComparisonNarrative(
+      'KK',
+      'cosine',
+      labels,
+      cells.filter((c) => c.pair === 'KK'),
+    ).join(' ');
     expect(kk).toContain('are narrower than in \u201chim\u201d at layer 0 and about as wide at layer 3.');
     expect(kk).not.toContain('wider');
   });
@@ -181,7 +206,7 @@ describe('comparison narrative', () => {
 });
 
 describe('comparisonWords', () => {
-  it('names the comparison token from the set\'s compare', () => {
+  it("names the comparison token from the set's compare", () => {
     expect(comparisonWords('previous')).toBe('the token before it');
     expect(comparisonWords('next')).toBe('the token after it');
     expect(comparisonWords('-2')).toBe('the token two before it');

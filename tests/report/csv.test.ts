@@ -32,7 +32,15 @@ describe('csvCell', () => {
 
   it('joins rows and files with CRLF', () => {
     expect(csvRow(['a', 1, null])).toBe('a,1,');
-    expect(toCsv(['x', 'y'], [[1, 2], ['=z', -1]])).toBe("x,y\r\n1,2\r\n'=z,-1\r\n");
+    expect(
+      toCsv(
+        ['x', 'y'],
+        [
+          [1, 2],
+          ['=z', -1],
+        ],
+      ),
+    ).toBe("x,y\r\n1,2\r\n'=z,-1\r\n");
   });
 });
 

@@ -5,12 +5,18 @@ import { layerStats, summary } from './synthetic.ts';
 describe('the data of the new figures', () => {
   it('states the example neurons’ cosine and correlation, as numpy computes them', () => {
     const stats = layerStats(2, { nSentences: 4 });
-    stats.examples.neuronValues = [[1, 2, 3, 4], [2, 1, 4, 3]];
+    stats.examples.neuronValues = [
+      [1, 2, 3, 4],
+      [2, 1, 4, 3],
+    ];
     const { cosine, correlation } = exampleNeuronSimilarity(stats);
     // by hand: a·b = 2+2+12+12 = 28, |a|² = |b|² = 30; centred: a' = (−1.5, −.5, .5, 1.5), b' = (−.5, −1.5, 1.5, .5), a'·b' = 3, |a'|² = 5
     expect(cosine).toBeCloseTo(28 / 30, 15);
     expect(correlation).toBeCloseTo(3 / 5, 15);
-    stats.examples.neuronValues = [[1, 1, 1, 1], [2, 1, 4, 3]];
+    stats.examples.neuronValues = [
+      [1, 1, 1, 1],
+      [2, 1, 4, 3],
+    ];
     expect(exampleNeuronSimilarity(stats).correlation).toBeNaN();
   });
 
@@ -41,7 +47,18 @@ describe('the data of the new figures', () => {
   });
 
   it('takes the head tables’ colour range from the values shown', () => {
-    expect(headDomain([[[0.2, 0.3], [0.25, 0.5]], [[0.21, 0.22], [0.4, 0.35]]])).toEqual([0.2, 0.5]);
+    expect(
+      headDomain([
+        [
+          [0.2, 0.3],
+          [0.25, 0.5],
+        ],
+        [
+          [0.21, 0.22],
+          [0.4, 0.35],
+        ],
+      ]),
+    ).toEqual([0.2, 0.5]);
     expect(headDomain([[[0.3, 0.3]]])).toEqual([0.29, 0.31]);
   });
 });

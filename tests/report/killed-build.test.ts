@@ -20,14 +20,21 @@ function build(work: string) {
     // its own process group, so that the kill reaches any helper process the build started
     detached: true,
     env: {
-      ...process.env, QKV_ATLAS_DEMO: '1', QKV_ATLAS_SETS: join(work, 'sets'), QKV_ATLAS_CACHE_DIR: join(work, 'cache'),
+      ...process.env,
+      QKV_ATLAS_DEMO: '1',
+      QKV_ATLAS_SETS: join(work, 'sets'),
+      QKV_ATLAS_CACHE_DIR: join(work, 'cache'),
       ASTRO_TELEMETRY_DISABLED: '1',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout.on('data', (chunk) => { output += chunk; });
-  child.stderr.on('data', (chunk) => { output += chunk; });
+  child.stdout.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    output += chunk;
+  });
   const done = new Promise<{ code: number | null; output: string }>((resolve) => child.on('exit', (code) => resolve({ code, output })));
   return { child, done };
 }
@@ -36,8 +43,10 @@ describe('a killed build', () => {
   it('leaves the previous site whole; the next build replaces it and clears what the killed one left', async () => {
     const work = mkdtempSync(join(tmpdir(), 'qkv-atlas-build-'));
     mkdirSync(join(work, 'sets'));
-    writeFileSync(join(work, 'sets', 'small.yaml'),
-      'title: Small\nmodel: m\ntarget: " her"\nseed: 1\nsentences:\n  - I saw her at the market.\n  - She gave her the book.\n  - We thanked her twice.\n');
+    writeFileSync(
+      join(work, 'sets', 'small.yaml'),
+      'title: Small\nmodel: m\ntarget: " her"\nseed: 1\nsentences:\n  - I saw her at the market.\n  - She gave her the book.\n  - We thanked her twice.\n',
+    );
     // the previous site
     const dist = join(work, 'dist');
     mkdirSync(join(dist, 'small', 'layer-0'), { recursive: true });
@@ -49,8 +58,8 @@ describe('a killed build', () => {
     const first = build(work);
     // kill it once it writes: into a staging folder (or, as it used to, into dist itself)
     const staging = () => readdirSync(work).filter((name) => name.startsWith('.dist.staging-'));
-    const writing = () => staging().some((name) => readdirSync(join(work, name)).length > 0) ||
-      JSON.stringify([...snapshot(dist)]) !== JSON.stringify([...previous]);
+    const writing = () =>
+      staging().some((name) => readdirSync(join(work, name)).length > 0) || JSON.stringify([...snapshot(dist)]) !== JSON.stringify([...previous]);
     for (let i = 0; i < 6000 && !writing() && first.child.exitCode === null; i++) await sleep(20);
     process.kill(-(first.child.pid as number), 'SIGKILL');
     const killed = await first.done;

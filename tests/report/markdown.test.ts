@@ -37,12 +37,18 @@ describe('set descriptions', () => {
 
   it('renders emphasis, strong, code, links and paragraphs', () => {
     const html = renderMarkdown('The *lecture* by **Cohen**, see `np.std` and [the course](https://example.org/a?b=1&c=2).\n\nSecond\nparagraph.');
-    expect(html).toBe('<p>The <em>lecture</em> by <strong>Cohen</strong>, see <code>np.std</code> and <a href="https://example.org/a?b=1&amp;c=2">the course</a>.</p>\n<p>Second paragraph.</p>');
+    expect(html).toBe(
+      '<p>The <em>lecture</em> by <strong>Cohen</strong>, see <code>np.std</code> and <a href="https://example.org/a?b=1&amp;c=2">the course</a>.</p>\n<p>Second paragraph.</p>',
+    );
   });
 
   it('renders the descriptions of the shipped sets as before: emphasis, strong, one paragraph', () => {
-    const html = renderMarkdown('The 54 sentences of the lecture *Token-related similarities within and across Q, K, V\nmatrices* (Mike X Cohen). In each one **her** is the\nobject of a verb ("I saw her at the market.").\n');
-    expect(html).toBe('<p>The 54 sentences of the lecture <em>Token-related similarities within and across Q, K, V matrices</em> (Mike X Cohen). In each one <strong>her</strong> is the object of a verb ("I saw her at the market.").</p>');
+    const html = renderMarkdown(
+      'The 54 sentences of the lecture *Token-related similarities within and across Q, K, V\nmatrices* (Mike X Cohen). In each one **her** is the\nobject of a verb ("I saw her at the market.").\n',
+    );
+    expect(html).toBe(
+      '<p>The 54 sentences of the lecture <em>Token-related similarities within and across Q, K, V matrices</em> (Mike X Cohen). In each one <strong>her</strong> is the object of a verb ("I saw her at the market.").</p>',
+    );
   });
 
   it('keeps dangerous link targets as text', () => {
@@ -53,8 +59,13 @@ describe('set descriptions', () => {
   });
 
   it('keeps http, https, mailto and relative links', () => {
-    expect(hrefs(renderMarkdown('[a](http://example.org/) [b](HTTPS://example.org/x) [c](mailto:a@example.org) [d](../her/) [e](#top) [f](?q=1) <https://example.org/auto>')))
-      .toEqual(['http://example.org/', 'https://example.org/x', 'mailto:a@example.org', '../her/', '#top', '?q=1', 'https://example.org/auto']);
+    expect(
+      hrefs(
+        renderMarkdown(
+          '[a](http://example.org/) [b](HTTPS://example.org/x) [c](mailto:a@example.org) [d](../her/) [e](#top) [f](?q=1) <https://example.org/auto>',
+        ),
+      ),
+    ).toEqual(['http://example.org/', 'https://example.org/x', 'mailto:a@example.org', '../her/', '#top', '?q=1', 'https://example.org/auto']);
   });
 
   // Each of these is a link a browser would run as script (or load as data) if it reached an href.
@@ -110,23 +121,67 @@ describe('set descriptions', () => {
   });
 
   it('whatever the text, only allowed elements, only href attributes, only safe addresses', () => {
-    const pieces = ['[', ']', '(', ')', '<', '>', '!', '*', '_', '`', '&', '#', ';', ':', '"', "'", '\n', '\t', ' ', '\\', '/',
-      'javascript', 'JAVA', 'script', 'data', 'vbscript', 'http', 'mailto', 'alert(1)', '&#x3a;', '&#9;', '&#10;', '&colon;',
-      '\u0000', '\u0001', '\u001b', '\u0085', 'onerror=', '<img src=x ', '<a href=', '<svg', 'x'];
-    fc.assert(fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 40 }), (parts) => {
-      const html = renderMarkdown(parts.join(''));
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for control characters
-      expect(html).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/);
-      for (const element of dom(html).querySelectorAll('*')) {
-        expect(ALLOWED_TAGS.has(element.tagName)).toBe(true);
-        for (const name of element.getAttributeNames()) expect(['href', 'start']).toContain(name);
-      }
-      for (const href of hrefs(html)) {
-        // an independent reading of "safe": an explicit allowed scheme, or no scheme and no host at all
-        expect(href).toMatch(/^(?:(?:https?|mailto):|(?![a-z0-9+.-]*:)(?![/\\]{2}))/i);
+    const pieces = [
+      '[',
+      ']',
+      '(',
+      ')',
+      '<',
+      '>',
+      '!',
+      '*',
+      '_',
+      '`',
+      '&',
+      '#',
+      ';',
+      ':',
+      '"',
+      "'",
+      '\n',
+      '\t',
+      ' ',
+      '\\',
+      '/',
+      'javascript',
+      'JAVA',
+      'script',
+      'data',
+      'vbscript',
+      'http',
+      'mailto',
+      'alert(1)',
+      '&#x3a;',
+      '&#9;',
+      '&#10;',
+      '&colon;',
+      '\u0000',
+      '\u0001',
+      '\u001b',
+      '\u0085',
+      'onerror=',
+      '<img src=x ',
+      '<a href=',
+      '<svg',
+      'x',
+    ];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 40 }), (parts) => {
+        const html = renderMarkdown(parts.join(''));
         // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for control characters
-        expect(href).not.toMatch(/[\s\u0000-\u001f]/);
-      }
-    }), { numRuns: 2000 });
+        expect(html).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/);
+        for (const element of dom(html).querySelectorAll('*')) {
+          expect(ALLOWED_TAGS.has(element.tagName)).toBe(true);
+          for (const name of element.getAttributeNames()) expect(['href', 'start']).toContain(name);
+        }
+        for (const href of hrefs(html)) {
+          // an independent reading of "safe": an explicit allowed scheme, or no scheme and no host at all
+          expect(href).toMatch(/^(?:(?:https?|mailto):|(?![a-z0-9+.-]*:)(?![/\\]{2}))/i);
+          // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for control characters
+          expect(href).not.toMatch(/[\s\u0000-\u001f]/);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { distinctRowsSentences, distinctRowsTrendSentence, layerNarrative, pairComparisonNarrative, pairNarrative, trendSentence } from '../../src/analysis/report/narrative.ts';
+import {
+  distinctRowsSentences,
+  distinctRowsTrendSentence,
+  layerNarrative,
+  pairComparisonNarrative,
+  pairNarrative,
+  trendSentence,
+} from '../../src/analysis/report/narrative.ts';
 import { SAME_SPREAD, compareSpread } from '../../src/analysis/report/spread.ts';
 import { formatRatio } from '../../src/analysis/report/labels.ts';
 import { layerStats, metricStats, summary } from './synthetic.ts';
@@ -50,7 +57,7 @@ describe('pairNarrative', () => {
     expect(said).toContain('At layer 4');
     expect(said).toContain('SD) of 0.300');
     expect(said).toContain('3.00× the SD of the shuffled baseline (0.100): wider than chance');
-    expect(said).toContain('the target\'s distribution is wider (ratio 2.00×)');
+    expect(said).toContain("the target's distribution is wider (ratio 2.00×)");
     expect(said).toContain('more than either baseline');
     expect(said).not.toMatch(/narrower|about as wide/);
   });
@@ -92,9 +99,32 @@ describe('pairNarrative', () => {
 
   it('names the widest and narrowest layers, and this layer when it is one of them', () => {
     const stats = metricStats();
-    const said = text(pairNarrative({ pair: 'QQ', metric: 'cosine', layer: 2, stats, acrossLayers: [{ layer: 0, sd: 0.1 }, { layer: 1, sd: 0.2 }, { layer: 2, sd: 0.4 }] }));
+    const said = text(
+      pairNarrative({
+        pair: 'QQ',
+        metric: 'cosine',
+        layer: 2,
+        stats,
+        acrossLayers: [
+          { layer: 0, sd: 0.1 },
+          { layer: 1, sd: 0.2 },
+          { layer: 2, sd: 0.4 },
+        ],
+      }),
+    );
     expect(said).toContain('largest at layer 2 (0.400) and smallest at layer 0 (0.100); this layer is the widest');
-    const flat = text(pairNarrative({ pair: 'QQ', metric: 'cosine', layer: 0, stats, acrossLayers: [{ layer: 0, sd: 0.2 }, { layer: 1, sd: 0.205 }] }));
+    const flat = text(
+      pairNarrative({
+        pair: 'QQ',
+        metric: 'cosine',
+        layer: 0,
+        stats,
+        acrossLayers: [
+          { layer: 0, sd: 0.2 },
+          { layer: 1, sd: 0.205 },
+        ],
+      }),
+    );
     expect(flat).toContain('stays about the same');
   });
 });
@@ -102,7 +132,11 @@ describe('pairNarrative', () => {
 describe('layerNarrative', () => {
   it('ranks the pair types and tallies target against comparison token and chance', () => {
     const stats = layerStats(3, {
-      cosine: { target: { QQ: 0.3, KK: 0.2, VV: 0.1, QK: 0.2, QV: 0.2, KV: 0.2 }, nontarget: { QQ: 0.1, KK: 0.2, VV: 0.2, QK: 0.2, QV: 0.2, KV: 0.2 }, shuffled: 0.05 },
+      cosine: {
+        target: { QQ: 0.3, KK: 0.2, VV: 0.1, QK: 0.2, QV: 0.2, KV: 0.2 },
+        nontarget: { QQ: 0.1, KK: 0.2, VV: 0.2, QK: 0.2, QV: 0.2, KV: 0.2 },
+        shuffled: 0.05,
+      },
     });
     const said = layerNarrative(stats, 'cosine').join(' ');
     expect(said).toContain('the widest within-matrix cosine similarities are QQ (SD 0.300), the narrowest VV (SD 0.100)');
@@ -122,12 +156,30 @@ describe('trendSentence', () => {
       { layer: 2, target: 0.2, nontarget: 0.1 },
     ]);
     // layer 0 is left out of the peak and the count, even where it is widest
-    expect(sentence).toBe("QQ (cosine similarity): after layer 0, the target's SD peaks at layer 1 (0.300); it is wider than at the comparison token in all 2 layers after layer 0.");
-    expect(trendSentence('QQ', 'cosine', [{ layer: 0, target: 0.9, nontarget: 0.1 }, { layer: 1, target: 0.1, nontarget: 0.1 }, { layer: 2, target: 0.3, nontarget: 0.1 }]))
-      .toBe("QQ (cosine similarity): after layer 0, the target's SD peaks at layer 2 (0.300); it is wider than at the comparison token in 1 of the 2 layers after layer 0.");
-    expect(trendSentence('QQ', 'cosine', [{ layer: 3, target: 0.1, nontarget: 0.1 }, { layer: 5, target: 0.3, nontarget: 0.1 }]))
-      .toBe("QQ (cosine similarity): the target's SD peaks at layer 5 (0.300); it is wider than at the comparison token in 1 of the 2 layers.");
-    expect(trendSentence('QQ', 'cosine', [{ layer: 0, target: 0.1, nontarget: 0.1 }, { layer: 1, target: 0.1, nontarget: 0.1 }])).toBeNull();
+    expect(sentence).toBe(
+      "QQ (cosine similarity): after layer 0, the target's SD peaks at layer 1 (0.300); it is wider than at the comparison token in all 2 layers after layer 0.",
+    );
+    expect(
+      trendSentence('QQ', 'cosine', [
+        { layer: 0, target: 0.9, nontarget: 0.1 },
+        { layer: 1, target: 0.1, nontarget: 0.1 },
+        { layer: 2, target: 0.3, nontarget: 0.1 },
+      ]),
+    ).toBe(
+      "QQ (cosine similarity): after layer 0, the target's SD peaks at layer 2 (0.300); it is wider than at the comparison token in 1 of the 2 layers after layer 0.",
+    );
+    expect(
+      trendSentence('QQ', 'cosine', [
+        { layer: 3, target: 0.1, nontarget: 0.1 },
+        { layer: 5, target: 0.3, nontarget: 0.1 },
+      ]),
+    ).toBe("QQ (cosine similarity): the target's SD peaks at layer 5 (0.300); it is wider than at the comparison token in 1 of the 2 layers.");
+    expect(
+      trendSentence('QQ', 'cosine', [
+        { layer: 0, target: 0.1, nontarget: 0.1 },
+        { layer: 1, target: 0.1, nontarget: 0.1 },
+      ]),
+    ).toBeNull();
   });
 });
 
@@ -154,8 +206,16 @@ describe('layer 0 and distinct vectors', () => {
     expect(distinctRowsSentences(later, 54)).toEqual([]);
     later.distinctRows = { target: 53, nontarget: 53 };
     expect(distinctRowsSentences(later, 54).join(' ')).toContain('53 distinct target vectors');
-    expect(distinctRowsTrendSentence([{ layer: 0, target: 4, nontarget: 51 }, { layer: 1, target: 53, nontarget: 53 }, { layer: 2, target: 53, nontarget: 53 }], 54))
-      .toContain('At every other layer they give 53 distinct target and 53 distinct comparison-token vectors');
+    expect(
+      distinctRowsTrendSentence(
+        [
+          { layer: 0, target: 4, nontarget: 51 },
+          { layer: 1, target: 53, nontarget: 53 },
+          { layer: 2, target: 53, nontarget: 53 },
+        ],
+        54,
+      ),
+    ).toContain('At every other layer they give 53 distinct target and 53 distinct comparison-token vectors');
     expect(distinctRowsTrendSentence([{ layer: 3, target: 9, nontarget: 9 }], 9)).toBeNull();
   });
 });

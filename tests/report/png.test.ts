@@ -15,7 +15,11 @@ describe('PNG encoder', () => {
   });
 
   it('writes indexed pixels with palette and transparency', () => {
-    const palette = [[0, 0, 0, 0], [255, 0, 0, 255], [0, 0, 255, 128]] as const;
+    const palette = [
+      [0, 0, 0, 0],
+      [255, 0, 0, 255],
+      [0, 0, 255, 128],
+    ] as const;
     const indices = Uint8Array.from([0, 1, 2, 2, 1, 0]);
     const decoded = decode(encodeIndexedPng({ width: 3, height: 2, palette, indices }));
     expect(decoded).toMatchObject({ width: 3, height: 2, colourType: 3 });
@@ -59,7 +63,14 @@ describe('rasters', () => {
   });
 
   it('draws scatter points where the domains put them, on a transparent background', () => {
-    const image = scatterImage({ width: 11, height: 11, xDomain: [0, 10], yDomain: [0, 10], series: [{ x: [0, 10], y: [10, 0], colour: [1, 2, 3] }], radius: 0.5 });
+    const image = scatterImage({
+      width: 11,
+      height: 11,
+      xDomain: [0, 10],
+      yDomain: [0, 10],
+      series: [{ x: [0, 10], y: [10, 0], colour: [1, 2, 3] }],
+      radius: 0.5,
+    });
     expect(image.palette[0][3]).toBe(0);
     expect(image.indices[0]).toBe(1); // (0, 10): top left
     expect(image.indices[10 * 11 + 10]).toBe(1); // (10, 0): bottom right

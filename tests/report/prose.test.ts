@@ -100,6 +100,8 @@ describe('a build with a misnamed prose file', () => {
       updateConfig: () => {},
       addWatchFile: () => {},
     } as never);
-    await expect(setup).rejects.toThrow(/missing: content\/prose\/figures\/histograms\.md\n {2}not a piece the pages read: content\/prose\/figures\/histogram\.md/);
+    await expect(setup).rejects.toThrow(
+      /missing: content\/prose\/figures\/histograms\.md\n {2}not a piece the pages read: content\/prose\/figures\/histogram\.md/,
+    );
   });
 });

@@ -74,7 +74,11 @@ describe('figure data', () => {
     const points = trends(analysis, 'cosine');
     expect(points).toHaveLength(3 * 6 * 3 * 2);
     const qq = points.filter((p) => p.pair === 'QQ' && p.condition === 'target' && p.statistic === 'sd').map((p) => [p.layer, p.value]);
-    expect(qq).toEqual([[0, 0.1], [2, 0.30000000000000004], [5, 0.6000000000000001]]);
+    expect(qq).toEqual([
+      [0, 0.1],
+      [2, 0.30000000000000004],
+      [5, 0.6000000000000001],
+    ]);
     expect(trends(analysis, 'cosine')).toBe(points);
   });
 
@@ -83,7 +87,10 @@ describe('figure data', () => {
     expect(neuronLabel(768 + 5, 768)).toBe('K5');
     expect(neuronLabel(2 * 768 + 700, 768)).toBe('V700');
     expect(headCells(analysis.stats(0), 'cosine', 'target', 'QQ')).toEqual([
-      { row: 0, column: 0, value: 0.3 }, { row: 0, column: 1, value: 0.15 }, { row: 1, column: 0, value: 0.15 }, { row: 1, column: 1, value: 0.3 },
+      { row: 0, column: 0, value: 0.3 },
+      { row: 0, column: 1, value: 0.15 },
+      { row: 1, column: 0, value: 0.15 },
+      { row: 1, column: 1, value: 0.3 },
     ]);
   });
 
@@ -104,7 +111,12 @@ describe('page data', () => {
 
   it('marks target and comparison tokens in each sentence, keeping the text whole', () => {
     const pieces = sentencePieces(analysis.manifest);
-    expect(pieces[0]).toEqual([{ text: 'I', role: null }, { text: ' saw', role: 'compare' }, { text: ' her', role: 'target' }, { text: '.', role: null }]);
+    expect(pieces[0]).toEqual([
+      { text: 'I', role: null },
+      { text: ' saw', role: 'compare' },
+      { text: ' her', role: 'target' },
+      { text: '.', role: null },
+    ]);
     expect(pieces[2].map((p) => p.text).join('')).toBe('=cmd <b>her</b>');
   });
 
@@ -113,7 +125,13 @@ describe('page data', () => {
     const rows = statisticsRows(analysis.stats(0), 'cosine', ['QQ'], ['target']);
     expect(rows).toEqual([expect.objectContaining({ pair: 'QQ', condition: 'target', sd: 0.1, label: 'target token' })]);
     const comparisons = comparisonRows(analysis.stats(0), 'cosine', 'QQ');
-    expect(comparisons.map((c) => c.key)).toEqual(['targetVsNontarget', 'targetVsShuffled', 'targetVsShuffledPerNeuron', 'nontargetVsShuffled', 'nontargetVsShuffledPerNeuron']);
+    expect(comparisons.map((c) => c.key)).toEqual([
+      'targetVsNontarget',
+      'targetVsShuffled',
+      'targetVsShuffledPerNeuron',
+      'nontargetVsShuffled',
+      'nontargetVsShuffledPerNeuron',
+    ]);
   });
 
   it('builds the layer × pair table with links and headline numbers', () => {
@@ -158,9 +176,14 @@ describe('downloads and images', () => {
     const files = downloads(analysis);
     expect(files.filter((f) => f.layer === null).map((f) => f.file)).toEqual(['manifest.json', 'summary.csv']);
     expect(files.filter((f) => f.layer === 2).map((f) => f.file)).toEqual([
-      'layer-2.json', 'layer-2.csv', 'layer-2-target.npy', 'layer-2-nontarget.npy',
-      'layer-2-similarity-cosine-target.npy', 'layer-2-similarity-cosine-nontarget.npy',
-      'layer-2-similarity-correlation-target.npy', 'layer-2-similarity-correlation-nontarget.npy',
+      'layer-2.json',
+      'layer-2.csv',
+      'layer-2-target.npy',
+      'layer-2-nontarget.npy',
+      'layer-2-similarity-cosine-target.npy',
+      'layer-2-similarity-cosine-nontarget.npy',
+      'layer-2-similarity-correlation-target.npy',
+      'layer-2-similarity-correlation-nontarget.npy',
     ]);
     const json = files.find((f) => f.file === 'layer-2.json')!;
     expect(JSON.parse(new TextDecoder().decode(json.bytes())).layer).toBe(2);
@@ -169,7 +192,7 @@ describe('downloads and images', () => {
     expect(summaryCsv).not.toContain('density');
   });
 
-  it('publishes a local model by its folder name, not the building machine\'s path', () => {
+  it("publishes a local model by its folder name, not the building machine's path", () => {
     const local = (id: string) => {
       const manifest = { ...analysis.manifest, model: { ...analysis.manifest.model, id, revision: null } };
       const published = publishedManifest(manifest);

@@ -2,8 +2,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeNpyFloat32 } from '../../src/analysis/io/npy.ts';
 import {
-  METRICS, PAIR_TYPES,
-  type Comparison, type LayerStats, type Manifest, type MetricStats, type PairType, type Pairs, type Summary,
+  METRICS,
+  PAIR_TYPES,
+  type Comparison,
+  type LayerStats,
+  type Manifest,
+  type MetricStats,
+  type PairType,
+  type Pairs,
+  type Summary,
 } from '../../src/analysis/output-schema.ts';
 
 /** Synthetic analysis output (output-schema.ts, schema 1) with chosen spreads, for the report's tests. */
@@ -70,7 +77,10 @@ export function metricStats(spreads: Spreads = {}, nHead = 2): MetricStats {
 const share = (r2: number, groups: number) => ({ groups, r2, adjustedR2: r2 - 0.001 });
 const variance = { n: 28, rows: share(0.6, 7), headPairs: share(0.1, 3), rowsByHead: share(0.65, 14) };
 
-export function layerStats(layer: number, options: { nEmbd?: number; nHead?: number; nSentences?: number; cosine?: Spreads; correlation?: Spreads } = {}): LayerStats {
+export function layerStats(
+  layer: number,
+  options: { nEmbd?: number; nHead?: number; nSentences?: number; cosine?: Spreads; correlation?: Spreads } = {},
+): LayerStats {
   const d = options.nEmbd ?? 8;
   const nHead = options.nHead ?? 2;
   const n = options.nSentences ?? 3;
@@ -133,7 +143,15 @@ export function writeSyntheticAnalysis(dir: string, options: SyntheticOptions = 
   const manifest: Manifest = {
     schema: 1,
     model: { id: 'test/synthetic', revision: 'abc1234def', n_layer: Math.max(...layers) + 1, n_head: nHead, n_embd: d },
-    set: { name: options.name ?? 'synthetic', title: 'Synthetic <set>', description: 'A *test* set with <script>alert(1)</script>.', target: ' her', compare: 'previous', seed: 1, hash: '0'.repeat(64) },
+    set: {
+      name: options.name ?? 'synthetic',
+      title: 'Synthetic <set>',
+      description: 'A *test* set with <script>alert(1)</script>.',
+      target: ' her',
+      compare: 'previous',
+      seed: 1,
+      hash: '0'.repeat(64),
+    },
     sentences: sentences.map((s) => ({ ...s, ids: s.tokens.map((_, i) => i) })),
     layers,
     seconds: { load: 0, forward: 0, stats: 0 },

@@ -46,7 +46,7 @@ describe('content/sets/her.yaml', () => {
     expect(set.hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('holds the lecture\'s 54 sentences, exactly and in order', () => {
+  it("holds the lecture's 54 sentences, exactly and in order", () => {
     expect(parsed.set.sentences.map((s) => s.text)).toEqual(lecture.map((e) => e.text));
     expect(parsed.set.sentences).toHaveLength(54);
   });

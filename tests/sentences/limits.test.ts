@@ -97,7 +97,9 @@ describe('limits on the size of a set', () => {
   it('a sentence over the length limit is named, quoting at most 80 of its characters', () => {
     const long = `I saw her ${'and then some more '.repeat(300)}`.slice(0, MAX_SENTENCE_CHARS + 1);
     const error = failure(() => parseSetFile(`${HEAD}  - I saw her.\n  - "${long}"\n`, FILE));
-    expect(error.message).toContain(`sentence 2 is 5,001 characters long, more than the 5,000 a sentence may have: ${JSON.stringify(long.slice(0, 80)).slice(0, -1)}…" (5,001 characters)`);
+    expect(error.message).toContain(
+      `sentence 2 is 5,001 characters long, more than the 5,000 a sentence may have: ${JSON.stringify(long.slice(0, 80)).slice(0, -1)}…" (5,001 characters)`,
+    );
     expect(error.message.length).toBeLessThan(500);
     expect(error.where).toBe(`${FILE}:7`);
     expect(parseSetFile(`${HEAD}  - "${long.slice(0, -1)}"\n`, FILE).set.sentences[0].text).toHaveLength(MAX_SENTENCE_CHARS);

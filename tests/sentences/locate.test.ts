@@ -15,8 +15,7 @@ beforeAll(async () => {
   tokenizer = await loadTokenizer(FIXTURE_TOKENIZER_DIR);
 });
 
-const tokenized = (texts: string[], firstLine = 8): TokenizedSentence[] =>
-  texts.map((text, i) => ({ text, ids: tokenizer.encode(text), line: firstLine + i }));
+const tokenized = (texts: string[], firstLine = 8): TokenizedSentence[] => texts.map((text, i) => ({ text, ids: tokenizer.encode(text), line: firstLine + i }));
 
 function failure(run: () => unknown): AtlasError {
   try {
@@ -47,8 +46,7 @@ describe('locateTargets', () => {
 
   it('next and signed offsets', () => {
     const sentences = tokenized(['I saw her at the market.']);
-    const at = (compare: CompareRule) =>
-      locateTargets(sentences, { target: ' her', compare, contextLength: 1024, tokenizer }).sentences[0].nontarget;
+    const at = (compare: CompareRule) => locateTargets(sentences, { target: ' her', compare, contextLength: 1024, tokenizer }).sentences[0].nontarget;
     expect(at(NEXT)).toBe(3);
     expect(at({ label: '-2', offset: -2 })).toBe(0);
     expect(at({ label: '+4', offset: 4 })).toBe(6);
@@ -104,8 +102,12 @@ describe('locateTargets', () => {
     expect(error.message).toContain(
       'sentence 1 (content/sets/demo.yaml:8) "There it is.": no " her" token (id 607): "her" here is only part of a longer word, the token "There" (id 1858); rephrase so that " her" appears as a word of its own',
     );
-    expect(error.message).toContain('sentence 2 (content/sets/demo.yaml:9) "Nothing here.": no " her" token (id 607): "her" here is only part of a longer word, the token " here" (id 994)');
-    expect(error.message).toContain('sentence 3 (content/sets/demo.yaml:10) "That is hers.": no " her" token (id 607): "her" here is only part of a longer word, the token " hers" (id 25144)');
+    expect(error.message).toContain(
+      'sentence 2 (content/sets/demo.yaml:9) "Nothing here.": no " her" token (id 607): "her" here is only part of a longer word, the token " here" (id 994)',
+    );
+    expect(error.message).toContain(
+      'sentence 3 (content/sets/demo.yaml:10) "That is hers.": no " her" token (id 607): "her" here is only part of a longer word, the token " hers" (id 25144)',
+    );
     expect(error.where).toBe(FILE);
     expect(error.hint).toMatch(/each line says/);
   });
@@ -123,18 +125,14 @@ describe('locateTargets', () => {
     expect(error.message).toMatch(/sentence 2 .*"I saw her.": the comparison token \(compare: \+3\) would be at position 5, outside the sentence's 4 tokens/);
     expect(error.message).toMatch(/sentence 1 .*" her book.": the comparison token \(compare: \+3\) would be at position 3/);
 
-    const first = failure(() =>
-      locateTargets(tokenized([' her book.']), { target: ' her', compare: PREVIOUS, contextLength: 1024, tokenizer, file: FILE }),
-    );
+    const first = failure(() => locateTargets(tokenized([' her book.']), { target: ' her', compare: PREVIOUS, contextLength: 1024, tokenizer, file: FILE }));
     expect(first.message).toMatch(/the target is the first token, so there is no token before it/);
     expect(first.where).toBe(`${FILE}:8, sentence 1`);
     expect(first.hint).toMatch(/put a word before the target/i);
   });
 
   it('a sentence longer than the context', () => {
-    const error = failure(() =>
-      locateTargets(tokenized(['I saw her at the market.']), { target: ' her', compare: PREVIOUS, contextLength: 5, tokenizer }),
-    );
+    const error = failure(() => locateTargets(tokenized(['I saw her at the market.']), { target: ' her', compare: PREVIOUS, contextLength: 5, tokenizer }));
     expect(error.message).toMatch(/7 tokens, more than the model's context of 5/);
     expect(error.where).toBe('sentence set, sentence 1');
     expect(error.hint).toMatch(/shorten or split/i);
@@ -142,9 +140,7 @@ describe('locateTargets', () => {
 
   it('every problem is collected into one message', () => {
     const texts = ['I saw her.', 'Her turn.', 'No target.', ' her first.', 'Fine, her.'];
-    const error = failure(() =>
-      locateTargets(tokenized(texts, 20), { target: ' her', compare: PREVIOUS, contextLength: 1024, tokenizer, file: FILE }),
-    );
+    const error = failure(() => locateTargets(tokenized(texts, 20), { target: ' her', compare: PREVIOUS, contextLength: 1024, tokenizer, file: FILE }));
     expect(error.message).toMatch(/^3 of 5 sentences/);
     for (const n of [2, 3, 4]) expect(error.message).toContain(`sentence ${n} (${FILE}:${19 + n})`);
     for (const n of [1, 5]) expect(error.message).not.toContain(`sentence ${n} (`);

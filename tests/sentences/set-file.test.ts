@@ -129,9 +129,7 @@ describe('parseSetFile: refusals name the file, the line and what to do', () => 
 
   it('an empty set of sentences, written as [] or as nothing', () => {
     const empty = failure(VALID.replace(/sentences:[\s\S]*$/, 'sentences: []\n'));
-    expect(empty.message).toBe(
-      `Sentence set: the set has no sentences.\n  where: ${FILE}:7\n  what to do: ${empty.hint}`,
-    );
+    expect(empty.message).toBe(`Sentence set: the set has no sentences.\n  where: ${FILE}:7\n  what to do: ${empty.hint}`);
     expect(empty.where).toBe(`${FILE}:7`);
     expect(empty.hint).toMatch(/"- " item/);
 
@@ -162,9 +160,7 @@ describe('parseSetFile: refusals name the file, the line and what to do', () => 
   });
 
   it('bad values of target, compare, seed and layers are all listed together', () => {
-    const text = VALID.replace('target: " her"', 'target: 3')
-      .replace('compare: previous', 'compare: before')
-      .replace('seed: 7', 'seed: 1.5\nlayers: [1, 1]');
+    const text = VALID.replace('target: " her"', 'target: 3').replace('compare: previous', 'compare: before').replace('seed: 7', 'seed: 1.5\nlayers: [1, 1]');
     const error = failure(text);
     expect(error.message).toMatch(/4 problems/);
     expect(error.message).toMatch(/line 4: target: must be text, not number 3; write the target in double quotes/);

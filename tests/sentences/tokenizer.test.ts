@@ -33,7 +33,7 @@ describe('tokenizer (tokenizer.json + tokenizer_config.json)', () => {
     expect(tokenizer.decode(ids)).toBe(entry.text);
   });
 
-  it('splits around U+FEFF and U+0085 as Python\'s regex does, not as JavaScript\'s \\s', () => {
+  it("splits around U+FEFF and U+0085 as Python's regex does, not as JavaScript's \\s", () => {
     // JavaScript's \s matches U+FEFF and misses U+0085; GPT-2's pattern ran on Python's regex.
     // Pieces as scripts/reference/openai_bpe.py gives them.
     expect(tokenizer.pieces(tokenizer.encode(' \uFEFF'))).toEqual(['Ġï', '»', '¿']);
@@ -94,9 +94,7 @@ describe('tokenizer from other folder layouts', () => {
   });
 
   it('a missing folder is an AtlasError', async () => {
-    await expect(loadTokenizer(join(tmpdir(), 'qkv-atlas-no-such-folder'))).rejects.toThrow(
-      /Tokenizer folder not found/,
-    );
+    await expect(loadTokenizer(join(tmpdir(), 'qkv-atlas-no-such-folder'))).rejects.toThrow(/Tokenizer folder not found/);
   });
 
   it('a corrupt tokenizer.json is an AtlasError naming the file', async () => {

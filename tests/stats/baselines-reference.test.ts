@@ -63,7 +63,15 @@ const LAYER = 3;
 const SEED = 7;
 const MARGIN = 4e-6;
 
-interface Reference { n: number; mean: number; sd: number; quantiles: number[]; meanAbs: number; shareAbsOver05: number; density: number[] }
+interface Reference {
+  n: number;
+  mean: number;
+  sd: number;
+  quantiles: number[];
+  meanAbs: number;
+  shareAbsOver05: number;
+  density: number[];
+}
 
 function referenceStats(x: Float32Array, centre: boolean): Reference[] {
   const g = refSimilarity(x, ROWS, M, centre);
@@ -89,9 +97,18 @@ describe('the baselines against an independent float64 reference', () => {
 
   beforeAll(async () => {
     stats = (await computeLayerStats({ layer: LAYER, target, nontarget: randomMatrix(ROWS, M, 4), nSentences: ROWS, nEmbd: D, nHead: 4, seed: SEED })).stats;
-    fisherYates(shuffled, Array.from({ length: ROWS * M }, (_, i) => i), generator(SEED, 2 * LAYER));
+    fisherYates(
+      shuffled,
+      Array.from({ length: ROWS * M }, (_, i) => i),
+      generator(SEED, 2 * LAYER),
+    );
     const below = generator(SEED, 2 * LAYER + 1);
-    for (let c = 0; c < M; c++) fisherYates(perNeuron, Array.from({ length: ROWS }, (_, s) => s * M + c), below);
+    for (let c = 0; c < M; c++)
+      fisherYates(
+        perNeuron,
+        Array.from({ length: ROWS }, (_, s) => s * M + c),
+        below,
+      );
   });
 
   it('the reference permutations are permutations, and move most values', () => {
@@ -106,7 +123,10 @@ describe('the baselines against an independent float64 reference', () => {
     expect(moved).toBeGreaterThan(0.9 * ROWS * M);
   });
 
-  for (const [condition, matrix] of [['shuffled', shuffled], ['shuffledPerNeuron', perNeuron]] as const) {
+  for (const [condition, matrix] of [
+    ['shuffled', shuffled],
+    ['shuffledPerNeuron', perNeuron],
+  ] as const) {
     for (const metric of ['cosine', 'correlation'] as const) {
       it(`${condition}, ${metric}: every pair type's n, mean, SD, quantiles, mean |x|, share |x| > 0.5 and density`, () => {
         const want = referenceStats(matrix, metric === 'correlation');
@@ -129,7 +149,12 @@ describe('the baselines against an independent float64 reference', () => {
   it('differs from a baseline drawn from another stream: the values pin the permutation', () => {
     const other = target.slice();
     const below = generator(SEED, 2 * LAYER); // the all-entries stream, misused per neuron
-    for (let c = 0; c < M; c++) fisherYates(other, Array.from({ length: ROWS }, (_, s) => s * M + c), below);
+    for (let c = 0; c < M; c++)
+      fisherYates(
+        other,
+        Array.from({ length: ROWS }, (_, s) => s * M + c),
+        below,
+      );
     const wrong = referenceStats(other, true);
     const differs = PAIR_TYPES.some((pair, k) => Math.abs(stats.correlation.shuffledPerNeuron[pair].sd - wrong[k].sd) > 1e-6);
     expect(differs).toBe(true);

@@ -4,14 +4,7 @@ import { PAIR_TYPES } from '../../src/analysis/output-schema.ts';
 import { columnStats } from '../../src/analysis/stats/columns.ts';
 import { compareFine } from '../../src/analysis/stats/distances.ts';
 import { correlationGram, gramMargin } from '../../src/analysis/stats/gram.ts';
-import {
-  FINE_LENGTH,
-  fineBin,
-  fineQuantiles,
-  numpyBin,
-  numpyDensity,
-  numpyEdges,
-} from '../../src/analysis/stats/histogram.ts';
+import { FINE_LENGTH, fineBin, fineQuantiles, numpyBin, numpyDensity, numpyEdges } from '../../src/analysis/stats/histogram.ts';
 import { computeLayerStats } from '../../src/analysis/stats/layer-stats.ts';
 import { extractPair } from '../../src/analysis/stats/pair-mask.ts';
 import {
@@ -153,8 +146,14 @@ describe('computeLayerStats on small random sets', () => {
         const target = randomMatrix(rows, m, seed);
         const nontarget = randomMatrix(rows, m, seed ^ 0x5bd1e995);
         const { stats, previews } = await computeLayerStats({ layer: 0, target, nontarget, nSentences: rows, nEmbd: d, nHead, seed });
-        for (const [metric, centre] of [['cosine', false], ['correlation', true]] as const) {
-          for (const [condition, x] of [['target', target], ['nontarget', nontarget]] as const) {
+        for (const [metric, centre] of [
+          ['cosine', false],
+          ['correlation', true],
+        ] as const) {
+          for (const [condition, x] of [
+            ['target', target],
+            ['nontarget', nontarget],
+          ] as const) {
             const g = refSimilarity(x, rows, m, centre);
             PAIR_TYPES.forEach((p, k) => {
               const values = refMaskValues(g, d, MASK_OF_PAIR[k]);
@@ -197,13 +196,19 @@ describe('computeLayerStats on small random sets', () => {
 
 describe('more sentences than one Gram chunk', () => {
   it('chunked Gram, sums from the entries: densities exact, mean and SD within the Gram margin', async () => {
-    for (const [rows, seed] of [[600, 3], [257, 4]]) {
+    for (const [rows, seed] of [
+      [600, 3],
+      [257, 4],
+    ]) {
       const d = 4;
       const m = 3 * d;
       const target = randomMatrix(rows, m, seed);
       const nontarget = randomMatrix(rows, m, seed + 100);
       const { stats } = await computeLayerStats({ layer: 1, target, nontarget, nSentences: rows, nEmbd: d, nHead: 2, seed });
-      for (const [metric, centre] of [['cosine', false], ['correlation', true]] as const) {
+      for (const [metric, centre] of [
+        ['cosine', false],
+        ['correlation', true],
+      ] as const) {
         const g = refSimilarity(target, rows, m, centre);
         PAIR_TYPES.forEach((p, k) => {
           const values = refMaskValues(g, d, MASK_OF_PAIR[k]);

@@ -44,7 +44,10 @@ function refR2(g: Float64Array, d: number, group: (i: number, j: number) => stri
 function expectShares(stats: LayerStats, x: Float32Array, rows: number, d: number, nHead: number): void {
   const dh = d / nHead;
   const h = (i: number) => Math.floor(i / dh);
-  for (const [metric, centre] of [['cosine', false], ['correlation', true]] as const) {
+  for (const [metric, centre] of [
+    ['cosine', false],
+    ['correlation', true],
+  ] as const) {
     const g = refSimilarity(qColumns(x, rows, 3 * d, d), rows, d, centre);
     const got = stats[metric].qqVariance.target;
     const cases = [
@@ -69,7 +72,11 @@ function expectShares(stats: LayerStats, x: Float32Array, rows: number, d: numbe
 
 describe('the QQ block on small random sets', () => {
   it('variance shares by row, head pair and row × head match a float64 reference', async () => {
-    for (const [rows, d, nHead, seed] of [[9, 12, 3, 1], [30, 16, 4, 2], [5, 6, 2, 3]]) {
+    for (const [rows, d, nHead, seed] of [
+      [9, 12, 3, 1],
+      [30, 16, 4, 2],
+      [5, 6, 2, 3],
+    ]) {
       const m = 3 * d;
       const target = randomMatrix(rows, m, seed);
       const { stats } = await computeLayerStats({ layer: 0, target, nontarget: randomMatrix(rows, m, seed + 9), nSentences: rows, nEmbd: d, nHead, seed });

@@ -62,7 +62,9 @@ describe('computeLayerStats: medians and quantiles of odd and even counts', () =
           const values = refMaskValues(g, d, MASK_OF_PAIR[k]);
           const s = stats[metric].target[pair];
           const got = [s.quantiles.p01, s.quantiles.p05, s.quantiles.p25, s.median, s.quantiles.p75, s.quantiles.p95, s.quantiles.p99];
-          PS.forEach((p, i) => expect(Math.abs(got[i] - refQuantile(values, p)), `d ${d} ${metric} ${pair} (n ${values.length}) p ${p}`).toBeLessThanOrEqual(1e-4 + 4e-6));
+          PS.forEach((p, i) =>
+            expect(Math.abs(got[i] - refQuantile(values, p)), `d ${d} ${metric} ${pair} (n ${values.length}) p ${p}`).toBeLessThanOrEqual(1e-4 + 4e-6),
+          );
         });
       }
     }

@@ -31,7 +31,12 @@ function edgeHeavy(rows: number, m: number, seed: number): Float32Array {
 
 describe('float32 scan lanes', () => {
   const cases: [string, number, number, number, Float32Array][] = [];
-  for (const [rows, d, nHead, seed] of [[54, 96, 4, 1], [7, 60, 3, 2], [3, 48, 2, 3], [2, 40, 2, 4]] as const) {
+  for (const [rows, d, nHead, seed] of [
+    [54, 96, 4, 1],
+    [7, 60, 3, 2],
+    [3, 48, 2, 3],
+    [2, 40, 2, 4],
+  ] as const) {
     cases.push([`${rows} sentences, random`, rows, 3 * d, nHead, randomMatrix(rows, 3 * d, seed)]);
     cases.push([`${rows} sentences, on edges`, rows, 3 * d, nHead, edgeHeavy(rows, 3 * d, seed + 10)]);
   }

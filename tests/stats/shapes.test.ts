@@ -7,14 +7,25 @@ import { pairCount, pairOf } from '../../src/analysis/stats/pair-mask.ts';
 describe('the named shapes', () => {
   it('number the pairs as the lecture mask does: product of the block numbers, 1 4 9 within, 2 3 6 across', () => {
     // mask value (a + 1)(b + 1) for blocks a ≤ b, and the output format's order of PAIR_TYPES
-    const byMaskValue = new Map<number, string>([[1, 'QQ'], [4, 'KK'], [9, 'VV'], [2, 'QK'], [3, 'QV'], [6, 'KV']]);
+    const byMaskValue = new Map<number, string>([
+      [1, 'QQ'],
+      [4, 'KK'],
+      [9, 'VV'],
+      [2, 'QK'],
+      [3, 'QV'],
+      [6, 'KV'],
+    ]);
     for (let a = 0; a < BLOCKS.length; a++) {
       for (let b = a; b < BLOCKS.length; b++) {
         expect(PAIR_TYPES[PAIR_OF_BLOCKS[a][b]]).toBe(byMaskValue.get((a + 1) * (b + 1)));
         expect(BLOCKS_OF_PAIR[PAIR_OF_BLOCKS[a][b]]).toEqual([a, b]);
       }
     }
-    expect(PAIR_OF_BLOCKS).toEqual([[0, 3, 4], [-1, 1, 5], [-1, -1, 2]]);
+    expect(PAIR_OF_BLOCKS).toEqual([
+      [0, 3, 4],
+      [-1, 1, 5],
+      [-1, -1, 2],
+    ]);
     expect(PAIRS.map((p) => p.kind)).toEqual(['within', 'within', 'within', 'across', 'across', 'across']);
     expect(PAIRS.map((_, k) => isWithinPair(k))).toEqual([true, true, true, false, false, false]);
   });

@@ -64,12 +64,17 @@ function writeError(path: string, error: unknown): unknown {
   if (error instanceof AtlasError) return error;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new AtlasError('The disk is full: a file could not be written (nothing was changed).', path,
-      'free some space (or choose another --out folder) and run the command again.', { cause: error });
+    return new AtlasError(
+      'The disk is full: a file could not be written (nothing was changed).',
+      path,
+      'free some space (or choose another --out folder) and run the command again.',
+      { cause: error },
+    );
   }
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-    return new AtlasError('A file could not be written: permission denied.', path,
-      'choose an output folder you can write to, or fix its permissions.', { cause: error });
+    return new AtlasError('A file could not be written: permission denied.', path, 'choose an output folder you can write to, or fix its permissions.', {
+      cause: error,
+    });
   }
   return error;
 }

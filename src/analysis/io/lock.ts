@@ -43,8 +43,11 @@ export async function withLock<T>(lockDir: string, work: () => Promise<T>, optio
       told = true;
     }
     if (Date.now() - started > timeoutMs) {
-      throw new AtlasError(`Another process (pid ${owner ?? 'unknown'}) has held a lock for over ${Math.round(timeoutMs / 60_000)} minutes.`, lockDir,
-        'wait for the other build to finish; if no other build is running, delete this folder.');
+      throw new AtlasError(
+        `Another process (pid ${owner ?? 'unknown'}) has held a lock for over ${Math.round(timeoutMs / 60_000)} minutes.`,
+        lockDir,
+        'wait for the other build to finish; if no other build is running, delete this folder.',
+      );
     }
     await sleep(pollMs);
   }

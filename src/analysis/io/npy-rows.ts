@@ -87,8 +87,11 @@ export function readNpyFloat32(path: string, shape: readonly [number, number], o
     const size = fstatSync(fd).size;
     // the file was written by NpyRowsFile: its header must be byte for byte the one made for this shape
     if (size !== expected.length + shape[0] * shape[1] * 4 || !header.every((b, i) => b === expected[i])) {
-      throw new AtlasError(`The activations file does not hold float32 [${shape.join(', ')}] as written.`, path,
-        'the output folder was changed while the analysis ran: run it again.');
+      throw new AtlasError(
+        `The activations file does not hold float32 [${shape.join(', ')}] as written.`,
+        path,
+        'the output folder was changed while the analysis ran: run it again.',
+      );
     }
     const bytes = shape[0] * shape[1] * 4;
     const values = new Float32Array(options.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
@@ -116,8 +119,12 @@ function writeAll(fd: number, bytes: Uint8Array, position: number, path = 'an ac
 function diskError(error: unknown, path: string): unknown {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new AtlasError('The disk is full: the activations could not be written (the previous output is untouched).', path,
-      'free some space (or choose another --out folder) and run the command again.', { cause: error });
+    return new AtlasError(
+      'The disk is full: the activations could not be written (the previous output is untouched).',
+      path,
+      'free some space (or choose another --out folder) and run the command again.',
+      { cause: error },
+    );
   }
   return error;
 }

@@ -59,13 +59,21 @@ export function decodeNpy(bytes: Uint8Array, source = 'npy data'): NpyArray {
     throw new AtlasError('The .npy header could not be read.', source, 'write the array again with numpy.save.');
   }
   if (fortran === 'True') throw new AtlasError('Fortran-ordered .npy arrays are not supported.', source, 'save np.ascontiguousarray(a) instead.');
-  const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map(Number);
   const count = shape.reduce((a, b) => a * b, 1);
   const start = headerStart + headerLength;
   const itemSize = descr === '<f4' ? 4 : descr === '<f8' ? 8 : 0;
   if (itemSize === 0) throw new AtlasError(`Unsupported .npy dtype ${descr}.`, source, 'save the array as float32 or float64 (little-endian).');
   if (bytes.length - start !== count * itemSize) {
-    throw new AtlasError(`The .npy file holds ${bytes.length - start} data bytes, but its header declares ${count * itemSize}.`, source, 'the file is truncated or corrupt: write it again.');
+    throw new AtlasError(
+      `The .npy file holds ${bytes.length - start} data bytes, but its header declares ${count * itemSize}.`,
+      source,
+      'the file is truncated or corrupt: write it again.',
+    );
   }
   // a copy into a fresh buffer (Buffer#slice would be a view sharing the whole file's buffer)
   const copy = new Uint8Array(bytes.subarray(start, start + count * itemSize));

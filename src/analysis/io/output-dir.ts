@@ -89,7 +89,13 @@ export class StagedDirectory {
     await rm(this.staging, { recursive: true, force: true });
     for (const folder of [...this.madeParents].reverse()) {
       // rmdir removes only an empty folder: one that something else has written into stays
-      if (!(await rmdir(folder).then(() => true, () => false))) break;
+      if (
+        !(await rmdir(folder).then(
+          () => true,
+          () => false,
+        ))
+      )
+        break;
     }
   }
 }

@@ -49,8 +49,11 @@ export async function checkOutputFolder(target: string, rule: FolderRule): Promi
 
   const info = await stat(located.path);
   if (!info.isDirectory()) {
-    throw new AtlasError(`The output ${located.path} is a file, not a folder; it was left as it is.`, where,
-      `name a folder that does not exist yet (or an empty one) for ${rule.option}.`);
+    throw new AtlasError(
+      `The output ${located.path} is a file, not a folder; it was left as it is.`,
+      where,
+      `name a folder that does not exist yet (or an empty one) for ${rule.option}.`,
+    );
   }
   let entries: string[];
   try {
@@ -61,8 +64,11 @@ export async function checkOutputFolder(target: string, rule: FolderRule): Promi
   if (entries.length === 0) return { path: located.path, state: 'empty' };
   const why = await rule.recognise(located.path);
   if (why === null) return { path: located.path, state: 'earlier' };
-  throw new AtlasError(`The output folder is not empty and is not ${rule.writes} written by qkv-atlas: ${why}. Nothing was changed.`,
-    where, `name a folder that does not exist yet or an empty one for ${rule.option}; qkv-atlas replaces only a complete ${rule.writes.replace(/^an? /, '')} of its own.`);
+  throw new AtlasError(
+    `The output folder is not empty and is not ${rule.writes} written by qkv-atlas: ${why}. Nothing was changed.`,
+    where,
+    `name a folder that does not exist yet or an empty one for ${rule.option}; qkv-atlas replaces only a complete ${rule.writes.replace(/^an? /, '')} of its own.`,
+  );
 }
 
 /** Checks a single-file output (new-set): the file must not exist in any form, not even as a link. */
@@ -91,13 +97,15 @@ async function locate(target: string, where: string, option: string): Promise<Lo
   if (target.includes('\0')) throw new AtlasError('The output path contains a NUL character.', where, `give ${option} an ordinary path.`);
   const absolute = resolve(target);
   if (dirname(absolute) === absolute) {
-    throw new AtlasError('The output is the root of the file system, which is never written over.', where,
-      `name a new folder for ${option}, e.g. out/result.`);
+    throw new AtlasError('The output is the root of the file system, which is never written over.', where, `name a new folder for ${option}, e.g. out/result.`);
   }
   const long = absolute.split(sep).find((part) => Buffer.byteLength(part) > NAME_MAX);
   if (long !== undefined) {
-    throw new AtlasError(`A name in the output path is ${Buffer.byteLength(long)} bytes long; file systems allow at most ${NAME_MAX}.`, where,
-      `give ${option} a shorter folder name.`);
+    throw new AtlasError(
+      `A name in the output path is ${Buffer.byteLength(long)} bytes long; file systems allow at most ${NAME_MAX}.`,
+      where,
+      `give ${option} a shorter folder name.`,
+    );
   }
   const missing: string[] = [];
   let existing = absolute;
@@ -121,14 +129,20 @@ async function locate(target: string, where: string, option: string): Promise<Lo
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw new AtlasError(`The output ${existing} is a symbolic link to something that does not exist; it was left as it is.`, where,
-        `name a folder that does not exist yet for ${option}, or remove the link.`);
+      throw new AtlasError(
+        `The output ${existing} is a symbolic link to something that does not exist; it was left as it is.`,
+        where,
+        `name a folder that does not exist yet for ${option}, or remove the link.`,
+      );
     }
     throw folderError(existing, where, option, error);
   }
   if (missing.length > 0 && !(await stat(real)).isDirectory()) {
-    throw new AtlasError(`The output path lies below ${existing}, which is a file, not a folder; nothing was changed.`, where,
-      `give ${option} a path whose folders are folders, e.g. out/result.`);
+    throw new AtlasError(
+      `The output path lies below ${existing}, which is a file, not a folder; nothing was changed.`,
+      where,
+      `give ${option} a path whose folders are folders, e.g. out/result.`,
+    );
   }
   return { path: join(real, ...missing), exists: missing.length === 0 };
 }
@@ -143,8 +157,11 @@ async function refuseOverlap(output: string, protect: ProtectedPath[], where: st
     }
     const relation = output === real ? 'is' : inside(output, real) ? 'lies inside' : inside(real, output) ? 'contains' : null;
     if (relation === null) continue;
-    throw new AtlasError(`The output ${relation} ${input.what} (${real}), which would be overwritten; nothing was changed.`, where,
-      `give ${option} a folder apart from ${input.what}, e.g. out/result.`);
+    throw new AtlasError(
+      `The output ${relation} ${input.what} (${real}), which would be overwritten; nothing was changed.`,
+      where,
+      `give ${option} a folder apart from ${input.what}, e.g. out/result.`,
+    );
   }
 }
 
@@ -201,8 +218,12 @@ export function folderError(path: string, where: string, option: string, error: 
   };
   const reason = code === undefined ? undefined : reasons[code];
   if (reason === undefined) return error;
-  return new AtlasError(`The output ${path} cannot be used: ${reason}. Nothing was changed.`, where,
-    `name a folder you can write to for ${option}, e.g. out/result.`, { cause: error });
+  return new AtlasError(
+    `The output ${path} cannot be used: ${reason}. Nothing was changed.`,
+    where,
+    `name a folder you can write to for ${option}, e.g. out/result.`,
+    { cause: error },
+  );
 }
 
 /** Up to three entries of a folder (relative paths), for a message. */

@@ -26,15 +26,23 @@ export async function readGpt2Config(path: string): Promise<Gpt2Config> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new AtlasError('The model folder has no readable config.json.', path,
-      'pass a folder in Hugging Face layout (config.json, model.safetensors, tokenizer files).', { cause: error });
+    throw new AtlasError(
+      'The model folder has no readable config.json.',
+      path,
+      'pass a folder in Hugging Face layout (config.json, model.safetensors, tokenizer files).',
+      { cause: error },
+    );
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new AtlasError(`config.json is not valid JSON (${(error as Error).message}).`, path,
-      'the file is corrupt: download the model again or fix the file.', { cause: error });
+    throw new AtlasError(
+      `config.json is not valid JSON (${(error as Error).message}).`,
+      path,
+      'the file is corrupt: download the model again or fix the file.',
+      { cause: error },
+    );
   }
   return parseGpt2Config(raw, path);
 }
@@ -45,14 +53,22 @@ export function parseGpt2Config(raw: unknown, where: string): Gpt2Config {
   }
   const c = raw as Record<string, unknown>;
   const refuse = (what: string): never => {
-    throw new AtlasError(what, where, 'qkv-atlas runs GPT-2 checkpoints (model_type "gpt2"), such as openai-community/gpt2, gpt2-medium, distilgpt2, or a folder made by `qkv-atlas make-model`.');
+    throw new AtlasError(
+      what,
+      where,
+      'qkv-atlas runs GPT-2 checkpoints (model_type "gpt2"), such as openai-community/gpt2, gpt2-medium, distilgpt2, or a folder made by `qkv-atlas make-model`.',
+    );
   };
   if (c.model_type !== 'gpt2') refuse(`This is not a GPT-2 model: config.json says model_type ${JSON.stringify(c.model_type)}.`);
 
   const integer = (key: string, fallback?: number): number => {
     const value = c[key] ?? fallback;
     if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-      throw new AtlasError(`config.json: "${key}" must be a positive integer, found ${JSON.stringify(value)}.`, where, 'fix config.json or download the model again.');
+      throw new AtlasError(
+        `config.json: "${key}" must be a positive integer, found ${JSON.stringify(value)}.`,
+        where,
+        'fix config.json or download the model again.',
+      );
     }
     return value;
   };
@@ -69,11 +85,17 @@ export function parseGpt2Config(raw: unknown, where: string): Gpt2Config {
   // statistic would be meaningless, without any error
   const epsilon = c.layer_norm_epsilon ?? 1e-5;
   if (typeof epsilon !== 'number' || !Number.isFinite(epsilon) || !(epsilon > 0)) {
-    const found = typeof epsilon === 'number' && !Number.isNaN(epsilon)
-      ? (Number.isFinite(epsilon) ? String(epsilon) : `${epsilon > 0 ? '' : '-'}Infinity (a number too large to represent, such as 1e400)`)
-      : JSON.stringify(epsilon);
-    throw new AtlasError(`config.json: "layer_norm_epsilon" must be a finite positive number, found ${found}.`, where,
-      'fix config.json (GPT-2 checkpoints use 1e-05) or download the model again.');
+    const found =
+      typeof epsilon === 'number' && !Number.isNaN(epsilon)
+        ? Number.isFinite(epsilon)
+          ? String(epsilon)
+          : `${epsilon > 0 ? '' : '-'}Infinity (a number too large to represent, such as 1e400)`
+        : JSON.stringify(epsilon);
+    throw new AtlasError(
+      `config.json: "layer_norm_epsilon" must be a finite positive number, found ${found}.`,
+      where,
+      'fix config.json (GPT-2 checkpoints use 1e-05) or download the model again.',
+    );
   }
 
   const activation = c.activation_function ?? 'gelu_new';
@@ -85,7 +107,12 @@ export function parseGpt2Config(raw: unknown, where: string): Gpt2Config {
   if (c.add_cross_attention === true) refuse('config.json: add_cross_attention is true; encoder-decoder GPT-2 is not supported.');
 
   return {
-    n_embd, n_layer, n_head, n_positions, vocab_size, n_inner,
+    n_embd,
+    n_layer,
+    n_head,
+    n_positions,
+    vocab_size,
+    n_inner,
     layer_norm_epsilon: epsilon as number,
     activation_function: activation as Activation,
     scale_attn_weights: c.scale_attn_weights !== false,

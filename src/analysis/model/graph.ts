@@ -55,8 +55,7 @@ export function buildGpt2Graph(config: Gpt2Config, weights: Gpt2Weights, options
 type BlockStop = 'qkv' | 'attention' | 'full';
 
 /** One transformer block, in the order data flows; names are the hook names. */
-function block(g: GraphBuilder, config: Gpt2Config, w: BlockWeights, layer: number, residualPre: string,
-  dHead: number, stop: BlockStop): string {
+function block(g: GraphBuilder, config: Gpt2Config, w: BlockWeights, layer: number, residualPre: string, dHead: number, stop: BlockStop): string {
   const name = (hook: string) => `blocks.${layer}.${hook}`;
   const { n_head: nHead, n_embd: d } = config;
   const epsilon = config.layer_norm_epsilon;
@@ -64,7 +63,12 @@ function block(g: GraphBuilder, config: Gpt2Config, w: BlockWeights, layer: numb
   // qkv = ln_1(x) · W_attn + b_attn                                    [B, T, 3d]
   const normalized1 = layerNorm(g, residualPre, w.ln_1, epsilon, name('ln1.hook_normalized'));
   const qkv = linear(g, normalized1, w.c_attn, name('attn.hook_qkv'));
-  const [qFlat, kFlat, vFlat] = g.ops('Split', [qkv, g.int64([d, d, d])], [name('attn.q_flat'), name('attn.k_flat'), name('attn.v_flat')], [g.intAttr('axis', 2)]);
+  const [qFlat, kFlat, vFlat] = g.ops(
+    'Split',
+    [qkv, g.int64([d, d, d])],
+    [name('attn.q_flat'), name('attn.k_flat'), name('attn.v_flat')],
+    [g.intAttr('axis', 2)],
+  );
   const headShape = g.int64([0, 0, nHead, dHead]);
   const q = g.op('Reshape', [qFlat, headShape], name('attn.hook_q')); //  [B, T, H, dh]
   const k = g.op('Reshape', [kFlat, headShape], name('attn.hook_k'));
@@ -119,8 +123,7 @@ function planDepth(hooks: readonly string[], nLayer: number): { layers: number; 
   }
   if (deepest.layer >= nLayer) return { layers: nLayer, lastLayerStop: 'full', final: true };
   if (deepest.layer < 0) return { layers: 0, lastLayerStop: 'full', final: false };
-  const lastLayerStop: BlockStop = deepest.step < FIRST_ATTENTION_STEP && deepest.step > 0 ? 'qkv'
-    : deepest.step < FIRST_MLP_STEP ? 'attention' : 'full';
+  const lastLayerStop: BlockStop = deepest.step < FIRST_ATTENTION_STEP && deepest.step > 0 ? 'qkv' : deepest.step < FIRST_MLP_STEP ? 'attention' : 'full';
   // blocks.{L}.hook_resid_pre is the output of block L−1 (or the embeddings)
   if (deepest.step === 0) return { layers: deepest.layer, lastLayerStop: 'full', final: false };
   return { layers: deepest.layer + 1, lastLayerStop, final: false };

@@ -68,8 +68,11 @@ export class HookedModel {
     const unique = [...new Set(hooks)].sort();
     for (const hook of unique) {
       if (!hookDepth(hook, this.config.n_layer)) {
-        throw new AtlasError(`Unknown hook "${hook}".`, `a GPT-2 with ${this.config.n_layer} layers`,
-          'use a name such as blocks.0.attn.hook_qkv, blocks.3.hook_resid_post or logits (see src/analysis/model/hooks.ts).');
+        throw new AtlasError(
+          `Unknown hook "${hook}".`,
+          `a GPT-2 with ${this.config.n_layer} layers`,
+          'use a name such as blocks.0.attn.hook_qkv, blocks.3.hook_resid_post or logits (see src/analysis/model/hooks.ts).',
+        );
       }
     }
     if (unique.length === 0) throw new AtlasError('No hook was requested.', 'HookedModel.run', 'name at least one hook, e.g. blocks.0.attn.hook_qkv.');
@@ -119,11 +122,19 @@ export class HookedModel {
     } catch (error) {
       const message = (error as Error).message;
       if (this.options.device === 'cuda' && /cuda|provider/i.test(message)) {
-        throw new AtlasError(`onnxruntime could not start on CUDA (${message}).`, 'onnxruntime-node',
-          'install onnxruntime-node\'s CUDA files as the README explains ("Running on a GPU"), or run without --device cuda.', { cause: error });
+        throw new AtlasError(
+          `onnxruntime could not start on CUDA (${message}).`,
+          'onnxruntime-node',
+          'install onnxruntime-node\'s CUDA files as the README explains ("Running on a GPU"), or run without --device cuda.',
+          { cause: error },
+        );
       }
-      throw new AtlasError(`onnxruntime could not load the model (${message}).`, `${this.weightsFolder}/${this.weightsFile}`,
-        'the weights file may be damaged: delete it and download the model again.', { cause: error });
+      throw new AtlasError(
+        `onnxruntime could not load the model (${message}).`,
+        `${this.weightsFolder}/${this.weightsFile}`,
+        'the weights file may be damaged: delete it and download the model again.',
+        { cause: error },
+      );
     }
   }
 
@@ -134,11 +145,19 @@ export class HookedModel {
     sequences.forEach((sequence, index) => {
       if (sequence.length === 0) throw new AtlasError(`Sequence ${index} is empty.`, 'HookedModel.run', 'every sentence must have at least one token.');
       if (sequence.length > n_positions) {
-        throw new AtlasError(`Sequence ${index} has ${sequence.length} tokens, more than the model's context of ${n_positions}.`, 'HookedModel.run', 'shorten the sentence.');
+        throw new AtlasError(
+          `Sequence ${index} has ${sequence.length} tokens, more than the model's context of ${n_positions}.`,
+          'HookedModel.run',
+          'shorten the sentence.',
+        );
       }
       const bad = sequence.find((id) => !Number.isInteger(id) || id < 0 || id >= vocab_size);
       if (bad !== undefined) {
-        throw new AtlasError(`Sequence ${index} holds token id ${bad}, outside the vocabulary of ${vocab_size}.`, 'HookedModel.run', 'tokenize with this model\'s own tokenizer.');
+        throw new AtlasError(
+          `Sequence ${index} holds token id ${bad}, outside the vocabulary of ${vocab_size}.`,
+          'HookedModel.run',
+          "tokenize with this model's own tokenizer.",
+        );
       }
     });
     const batch = sequences.length;

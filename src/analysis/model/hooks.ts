@@ -19,9 +19,22 @@
  */
 
 const BLOCK_HOOKS = [
-  'hook_resid_pre', 'ln1.hook_normalized', 'attn.hook_qkv', 'attn.hook_q', 'attn.hook_k', 'attn.hook_v',
-  'attn.hook_attn_scores', 'attn.hook_pattern', 'attn.hook_z', 'hook_attn_out', 'hook_resid_mid',
-  'ln2.hook_normalized', 'mlp.hook_pre', 'mlp.hook_post', 'hook_mlp_out', 'hook_resid_post',
+  'hook_resid_pre',
+  'ln1.hook_normalized',
+  'attn.hook_qkv',
+  'attn.hook_q',
+  'attn.hook_k',
+  'attn.hook_v',
+  'attn.hook_attn_scores',
+  'attn.hook_pattern',
+  'attn.hook_z',
+  'hook_attn_out',
+  'hook_resid_mid',
+  'ln2.hook_normalized',
+  'mlp.hook_pre',
+  'mlp.hook_post',
+  'hook_mlp_out',
+  'hook_resid_post',
 ] as const;
 const GLOBAL_HOOKS = ['hook_embed', 'hook_pos_embed', 'ln_final.hook_normalized', 'logits'] as const;
 

@@ -193,13 +193,20 @@ function storageError(error: unknown, repoDir: string): unknown {
   if (error instanceof AtlasError) return error;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new AtlasError('The disk is full: the model could not be written to the Hugging Face cache (nothing partial was kept).',
-      repoDir, 'free some space, or set HF_HOME (or HF_HUB_CACHE) to a folder on a larger disk, and run the command again.',
-      { cause: error });
+    return new AtlasError(
+      'The disk is full: the model could not be written to the Hugging Face cache (nothing partial was kept).',
+      repoDir,
+      'free some space, or set HF_HOME (or HF_HUB_CACHE) to a folder on a larger disk, and run the command again.',
+      { cause: error },
+    );
   }
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-    return new AtlasError('The Hugging Face cache cannot be written: permission denied.', repoDir,
-      'fix the folder\'s permissions, or set HF_HOME (or HF_HUB_CACHE) to a folder you can write to.', { cause: error });
+    return new AtlasError(
+      'The Hugging Face cache cannot be written: permission denied.',
+      repoDir,
+      "fix the folder's permissions, or set HF_HOME (or HF_HUB_CACHE) to a folder you can write to.",
+      { cause: error },
+    );
   }
   return error;
 }

@@ -28,8 +28,11 @@ function checkedProxy(value: string | undefined, variable: string): string | und
     url = undefined;
   }
   if (!url || !['http:', 'https:', 'socks:', 'socks5:'].includes(url.protocol) || !url.hostname) {
-    throw new AtlasError(`${variable} is not a proxy address: "${showProxy(value)}".`, variable,
-      `give it as http://host:port (with a login: http://user:password@host:port), or unset it to connect directly.`);
+    throw new AtlasError(
+      `${variable} is not a proxy address: "${showProxy(value)}".`,
+      variable,
+      `give it as http://host:port (with a login: http://user:password@host:port), or unset it to connect directly.`,
+    );
   }
   return value;
 }
@@ -42,10 +45,13 @@ export function createHubTransport(proxy: ProxySettings): HubTransport {
   // bodyTimeout: a download that stalls this long without a byte is treated as
   // cut and resumed (undici's default waits five minutes; Python's, ten seconds).
   const agent = new EnvHttpProxyAgent({
-    httpProxy: proxy.http, httpsProxy: proxy.https, noProxy: proxy.noProxy, bodyTimeout: 60_000, headersTimeout: 60_000,
+    httpProxy: proxy.http,
+    httpsProxy: proxy.https,
+    noProxy: proxy.noProxy,
+    bodyTimeout: 60_000,
+    headersTimeout: 60_000,
   });
-  const proxied = (input: string | URL | Request, init?: RequestInit) =>
-    undiciFetch(input as string | URL, { ...(init as object), dispatcher: agent });
+  const proxied = (input: string | URL | Request, init?: RequestInit) => undiciFetch(input as string | URL, { ...(init as object), dispatcher: agent });
   return {
     // undici's Response has the same shape as the global one; only the types are declared apart.
     fetch: proxied as unknown as typeof fetch,

@@ -102,8 +102,8 @@ function failureFacts(error: unknown): FailureFacts {
   return facts;
 }
 
-const OFFLINE_HINT = 'without a network, use a model that is already in the cache with HF_HUB_OFFLINE=1, ' +
-  'or pass a local folder with --model ./path/to/folder.';
+const OFFLINE_HINT =
+  'without a network, use a model that is already in the cache with HF_HUB_OFFLINE=1, ' + 'or pass a local folder with --model ./path/to/folder.';
 
 /** One error for a request that got no answer, naming the host (the hub, the storage it redirected to, or the proxy) that failed. */
 function networkError(error: unknown, ctx: HubContext, id: string, url: string, file?: string): AtlasError {
@@ -121,20 +121,29 @@ function networkError(error: unknown, ctx: HubContext, id: string, url: string, 
     if (status === 407) {
       return new HubUnreachableError(
         `${what}: the proxy ${shown} (${variable}) asks for a user name and password (status 407: proxy authentication required).`,
-        url, `put them in the proxy address: ${variable}=http://user:password@host:port (as curl and Python take it); ${OFFLINE_HINT}`,
-        { cause: error });
+        url,
+        `put them in the proxy address: ${variable}=http://user:password@host:port (as curl and Python take it); ${OFFLINE_HINT}`,
+        { cause: error },
+      );
     }
     return new HubUnreachableError(
       `${what}: the proxy ${shown} (${variable}) refused to open a connection for it (status ${status}).`,
-      url, `check that ${variable} names the right proxy and that this proxy lets you reach ${hubHost} and the servers it ` +
-        `redirects downloads to; a host that needs no proxy goes in NO_PROXY; ${OFFLINE_HINT}`, { cause: error });
+      url,
+      `check that ${variable} names the right proxy and that this proxy lets you reach ${hubHost} and the servers it ` +
+        `redirects downloads to; a host that needs no proxy goes in NO_PROXY; ${OFFLINE_HINT}`,
+      { cause: error },
+    );
   }
 
   let reason: string;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME' || code === 'EAI_FAIL') {
     const host = facts.hostname ?? new URL(url).hostname;
-    const whose = proxyHost !== undefined && host === proxyHost ? ` (the proxy, from ${variable})`
-      : host !== new URL(ctx.endpoint).hostname ? ` (where the hub redirected the download)` : '';
+    const whose =
+      proxyHost !== undefined && host === proxyHost
+        ? ` (the proxy, from ${variable})`
+        : host !== new URL(ctx.endpoint).hostname
+          ? ` (where the hub redirected the download)`
+          : '';
     reason = `the host name ${host}${whose} could not be resolved (${code})`;
   } else if (code === 'ECONNREFUSED') {
     const where = facts.address ? ` to ${facts.address}` : '';
@@ -144,10 +153,13 @@ function networkError(error: unknown, ctx: HubContext, id: string, url: string, 
   } else {
     reason = `the request failed (${error instanceof Error ? error.message : String(error)})`;
   }
-  return new HubUnreachableError(`${what}: ${reason}.`, url,
+  return new HubUnreachableError(
+    `${what}: ${reason}.`,
+    url,
     `check the network connection, ${proxy ? `the proxy in ${variable}` : 'HTTPS_PROXY if your network needs a proxy'}` +
       ` and HF_ENDPOINT if you set it; ${OFFLINE_HINT}`,
-    { cause: error });
+    { cause: error },
+  );
 }
 
 function hostOf(address: string): string | undefined {
@@ -192,25 +204,37 @@ async function httpError(response: Response, ctx: HubContext, id: string, revisi
   const local = 'or pass a local folder with --model ./path/to/folder';
   // The revision or the file does not exist: the cache must not stand in for it.
   if (code === 'RevisionNotFound' || (response.status === 404 && /revision/i.test(detail) && !file)) {
-    return new AtlasError(`The revision "${revision}" of the model ${id} does not exist on the hub${said}.`, url,
-      `check the branch, tag or commit name (see ${page}/tree/main); without @revision, the main branch is used.`);
+    return new AtlasError(
+      `The revision "${revision}" of the model ${id} does not exist on the hub${said}.`,
+      url,
+      `check the branch, tag or commit name (see ${page}/tree/main); without @revision, the main branch is used.`,
+    );
   }
   if (code === 'EntryNotFound' && file) {
-    return new AtlasError(`The file ${file} is missing from the model ${id} at revision ${revision}.`, url,
-      `check the files at ${page}/tree/${revision}, ${local}.`);
+    return new AtlasError(
+      `The file ${file} is missing from the model ${id} at revision ${revision}.`,
+      url,
+      `check the files at ${page}/tree/${revision}, ${local}.`,
+    );
   }
   const proxy = proxyFor(url, ctx.proxy);
   if (response.status === 407) {
     const named = proxy && ctx.proxy ? `the proxy ${showProxy(proxy)} (${proxyVariable(url, ctx.proxy)})` : 'a proxy';
-    return new HubRequestError(`The request for ${id} was refused by ${named}: it asks for a user name and password (status 407).`,
-      url, 'put them in the proxy address: HTTPS_PROXY=http://user:password@host:port (as curl and Python take it), ' +
-        `or use a cached model with HF_HUB_OFFLINE=1, ${local}.`);
+    return new HubRequestError(
+      `The request for ${id} was refused by ${named}: it asks for a user name and password (status 407).`,
+      url,
+      'put them in the proxy address: HTTPS_PROXY=http://user:password@host:port (as curl and Python take it), ' +
+        `or use a cached model with HF_HUB_OFFLINE=1, ${local}.`,
+    );
   }
   // A 403 from the storage server a download was redirected to is not about gating.
   const fromHub = !response.url || new URL(response.url).origin === new URL(ctx.endpoint).origin;
   if (code === 'GatedRepo' || (response.status === 403 && fromHub)) {
-    return new HubRequestError(`The model ${id} is gated: its files are only given to accounts that accepted its conditions${said}.`, url,
-      `accept the conditions at ${page} and set HF_TOKEN to a token of that account, ${local}.`);
+    return new HubRequestError(
+      `The model ${id} is gated: its files are only given to accounts that accepted its conditions${said}.`,
+      url,
+      `accept the conditions at ${page} and set HF_TOKEN to a token of that account, ${local}.`,
+    );
   }
   if (fromHub && (response.status === 401 || response.status === 404 || code === 'RepoNotFound')) {
     const hint = ctx.token
@@ -219,15 +243,23 @@ async function httpError(response: Response, ctx: HubContext, id: string, revisi
     return new HubRequestError(
       `The model ${id} was not found on the Hugging Face Hub (status ${response.status})` +
         `${ctx.token ? '' : ', or it is private and no token was given'}${said}.`,
-      url, hint);
+      url,
+      hint,
+    );
   }
   if (response.status === 429) {
-    return new HubRequestError(`The Hugging Face Hub refused the request for ${id}: too many requests (status 429).`, url,
-      'wait a few minutes and run the command again; logging in (HF_TOKEN) raises the limit.');
+    return new HubRequestError(
+      `The Hugging Face Hub refused the request for ${id}: too many requests (status 429).`,
+      url,
+      'wait a few minutes and run the command again; logging in (HF_TOKEN) raises the limit.',
+    );
   }
   const via = proxy ? ` (through the proxy ${showProxy(proxy)}, whose own error page this may be)` : '';
-  return new HubRequestError(`The Hugging Face Hub answered with an error for ${id} (status ${response.status})${via}${said}.`, url,
-    `run the command again later; meanwhile use a cached model with HF_HUB_OFFLINE=1, ${local}.`);
+  return new HubRequestError(
+    `The Hugging Face Hub answered with an error for ${id} (status ${response.status})${via}${said}.`,
+    url,
+    `run the command again later; meanwhile use a cached model with HF_HUB_OFFLINE=1, ${local}.`,
+  );
 }
 
 /**
@@ -245,14 +277,20 @@ export async function fetchRepoInfo(ctx: HubContext, id: string, revision: strin
     data = await response.json();
   } catch (error) {
     // Often a proxy's or a captive portal's page answered with 200: the cache may still serve.
-    throw new HubRequestError(`The hub's answer about ${id} is not valid JSON.`, url,
+    throw new HubRequestError(
+      `The hub's answer about ${id} is not valid JSON.`,
+      url,
       'check HF_ENDPOINT (it should point to a Hugging Face Hub) and any proxy or network login page, then run the command again.',
-      { cause: error });
+      { cause: error },
+    );
   }
   const record = (data ?? {}) as { sha?: unknown; siblings?: unknown };
   if (typeof record.sha !== 'string' || !isCommitHash(record.sha) || !Array.isArray(record.siblings)) {
-    throw new AtlasError(`The hub's answer about ${id} lacks a commit hash or a file list.`, url,
-      'check HF_ENDPOINT (it should point to a Hugging Face Hub), then run the command again.');
+    throw new AtlasError(
+      `The hub's answer about ${id} lacks a commit hash or a file list.`,
+      url,
+      'check HF_ENDPOINT (it should point to a Hugging Face Hub), then run the command again.',
+    );
   }
   const siblings: HubSibling[] = [];
   for (const entry of record.siblings as unknown[]) {
@@ -325,8 +363,13 @@ const DISK_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS']);
  * bytes (huggingface_hub: five, one second apart);
  * a server that ignores the range (200) or cannot serve it (416) starts over.
  */
-export async function downloadBlob(ctx: HubContext, request: BlobRequest, url: string, temporary: string, taken: number):
-  Promise<{ sha256: string; etag: string | undefined }> {
+export async function downloadBlob(
+  ctx: HubContext,
+  request: BlobRequest,
+  url: string,
+  temporary: string,
+  taken: number,
+): Promise<{ sha256: string; etag: string | undefined }> {
   const { id, sibling } = request;
   const file = sibling.rfilename;
   const size = expectedSize(sibling);
@@ -418,17 +461,17 @@ export async function downloadBlob(ctx: HubContext, request: BlobRequest, url: s
           cuts = bytes > before ? 1 : cuts + 1;
           if (cuts > retry.attempts) throw interrupted(id, file, url, bytes, total, retry.attempts, error.cause ?? error);
           const wait = Math.min(retry.delayMs * 2 ** (cuts - 1), MAX_DELAY_MS);
-          ctx.warn?.(`The download of ${file} of the model ${id} was cut after ${bytes} bytes (${error.message}); ` +
-            `resuming in ${wait / 1000} s (retry ${cuts} of ${retry.attempts}).`);
+          ctx.warn?.(
+            `The download of ${file} of the model ${id} was cut after ${bytes} bytes (${error.message}); ` +
+              `resuming in ${wait / 1000} s (retry ${cuts} of ${retry.attempts}).`,
+          );
           await sleep(wait);
           continue;
         }
       }
 
       await handle.sync();
-      const problem = total > 0 && bytes !== total
-        ? { kind: 'size', expected: String(total), actual: String(bytes) }
-        : checksumProblem(sums, sibling, etag);
+      const problem = total > 0 && bytes !== total ? { kind: 'size', expected: String(total), actual: String(bytes) } : checksumProblem(sums, sibling, etag);
       if (!problem) return { sha256: sums.sha256.digest('hex'), etag };
       if (fromEarlierRun) {
         // What an earlier run left was not a prefix of this file: download it whole.
@@ -444,8 +487,7 @@ export async function downloadBlob(ctx: HubContext, request: BlobRequest, url: s
 }
 
 /** A mismatch between the bytes and the checksums the hub gave (LFS sha256, an ETag sha256, the git blob sha1). */
-function checksumProblem(sums: Checksums, sibling: HubSibling, etag: string | undefined):
-  { kind: string; expected: string; actual: string } | undefined {
+function checksumProblem(sums: Checksums, sibling: HubSibling, etag: string | undefined): { kind: string; expected: string; actual: string } | undefined {
   const sha256Hex = sums.sha256.copy().digest('hex');
   const wantSha256 = sibling.lfs?.sha256 ?? (etag && SHA256.test(etag) ? etag : undefined);
   if (wantSha256 && sha256Hex !== wantSha256) return { kind: 'sha256', expected: wantSha256, actual: sha256Hex };
@@ -461,8 +503,7 @@ function interrupted(id: string, file: string, url: string, bytes: number, total
     `The download of ${file} of the model ${id} was interrupted after ${bytes} of ${total > 0 ? total : '?'} bytes, ` +
       `and ${retries} retries in a row brought no more.`,
     url,
-    'run the command again: it resumes from the part already downloaded (kept in the cache); ' +
-      'if it keeps failing, check the network connection.',
+    'run the command again: it resumes from the part already downloaded (kept in the cache); ' + 'if it keeps failing, check the network connection.',
     { cause },
   );
 }

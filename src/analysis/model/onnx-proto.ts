@@ -50,8 +50,23 @@ export const DataType = { FLOAT: 1, INT64: 7, BOOL: 9, FLOAT16: 10, DOUBLE: 11, 
 /** AttributeProto.AttributeType values used here. */
 export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, INTS: 7 } as const;
 
-export interface AttributeMessage { name: string; type: number; f?: number; i?: number; s?: Uint8Array; ints?: number[]; t?: TensorMessage }
-export interface NodeMessage { op_type: string; input: string[]; output: string[]; name?: string; attribute?: AttributeMessage[]; domain?: string }
+export interface AttributeMessage {
+  name: string;
+  type: number;
+  f?: number;
+  i?: number;
+  s?: Uint8Array;
+  ints?: number[];
+  t?: TensorMessage;
+}
+export interface NodeMessage {
+  op_type: string;
+  input: string[];
+  output: string[];
+  name?: string;
+  attribute?: AttributeMessage[];
+  domain?: string;
+}
 export interface TensorMessage {
   name?: string;
   dims: number[];
@@ -78,4 +93,3 @@ export function encodeModel(model: ModelMessage): Uint8Array {
   const message = ModelProto.fromObject(model);
   return ModelProto.encode(message).finish();
 }
-

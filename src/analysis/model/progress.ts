@@ -95,7 +95,8 @@ export function createConsoleProgress(label: string, options: ConsoleProgressOpt
     const width = Math.max(10, Math.min(30, (stream.columns ?? 80) - 70));
     const filled = Math.round((f.percent / 100) * width);
     const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
-    const line = `${label} ${current} [${bar}] ${String(f.percent).padStart(3)}% ` +
+    const line =
+      `${label} ${current} [${bar}] ${String(f.percent).padStart(3)}% ` +
       `${formatBytes(f.bytes)}/${formatBytes(f.total)} ${formatBytes(f.rate)}/s ${formatDuration(f.left)} left`;
     const columns = stream.columns ?? 0;
     return columns > 1 && line.length >= columns ? line.slice(0, columns - 1) : line;
@@ -103,8 +104,10 @@ export function createConsoleProgress(label: string, options: ConsoleProgressOpt
 
   function plainLine(): string {
     const f = figures();
-    return `${label}: ${current} ${f.percent}% (${formatBytes(f.bytes)} of ${formatBytes(f.total)}, ` +
-      `${formatBytes(f.rate)}/s, about ${formatDuration(f.left)} left)\n`;
+    return (
+      `${label}: ${current} ${f.percent}% (${formatBytes(f.bytes)} of ${formatBytes(f.total)}, ` +
+      `${formatBytes(f.rate)}/s, about ${formatDuration(f.left)} left)\n`
+    );
   }
 
   return {

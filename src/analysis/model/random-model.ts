@@ -54,7 +54,11 @@ export async function writeRandomModel(outDir: string, options: RandomModelOptio
   const plan = randomModelPlan(name, options.seed ?? 0);
   const rule: FolderRule = { option: '--out', writes: 'a model', recognise: (dir) => whyNotARandomModel(dir, options.ownCache ?? false) };
   const { path: real } = await checkOutputFolder(outDir, rule);
-  const output = await StagedDirectory.create(real, { beforeReplace: async () => { await checkOutputFolder(outDir, rule); } });
+  const output = await StagedDirectory.create(real, {
+    beforeReplace: async () => {
+      await checkOutputFolder(outDir, rule);
+    },
+  });
   try {
     await writeModelFiles(output.staging, plan);
     await output.commit();
@@ -84,7 +88,11 @@ function randomModelPlan(name: RandomConfigName, seed: number): Plan {
     architectures: ['GPT2LMHeadModel'],
     model_type: 'gpt2',
     activation_function: 'gelu_new',
-    n_embd: d, n_layer, n_head, n_positions, n_ctx: n_positions,
+    n_embd: d,
+    n_layer,
+    n_head,
+    n_positions,
+    n_ctx: n_positions,
     vocab_size: VOCAB_SIZE,
     layer_norm_epsilon: 1e-5,
     bos_token_id: EOS,
@@ -100,12 +108,18 @@ function randomModelPlan(name: RandomConfigName, seed: number): Plan {
   for (let layer = 0; layer < n_layer; layer++) {
     const h = `h.${layer}`;
     tensors.push(
-      [`${h}.ln_1.weight`, [d], 'norm'], [`${h}.ln_1.bias`, [d], 'bias'],
-      [`${h}.attn.c_attn.weight`, [d, 3 * d], 'weight'], [`${h}.attn.c_attn.bias`, [3 * d], 'bias'],
-      [`${h}.attn.c_proj.weight`, [d, d], 'weight'], [`${h}.attn.c_proj.bias`, [d], 'bias'],
-      [`${h}.ln_2.weight`, [d], 'norm'], [`${h}.ln_2.bias`, [d], 'bias'],
-      [`${h}.mlp.c_fc.weight`, [d, 4 * d], 'weight'], [`${h}.mlp.c_fc.bias`, [4 * d], 'bias'],
-      [`${h}.mlp.c_proj.weight`, [4 * d, d], 'weight'], [`${h}.mlp.c_proj.bias`, [d], 'bias'],
+      [`${h}.ln_1.weight`, [d], 'norm'],
+      [`${h}.ln_1.bias`, [d], 'bias'],
+      [`${h}.attn.c_attn.weight`, [d, 3 * d], 'weight'],
+      [`${h}.attn.c_attn.bias`, [3 * d], 'bias'],
+      [`${h}.attn.c_proj.weight`, [d, d], 'weight'],
+      [`${h}.attn.c_proj.bias`, [d], 'bias'],
+      [`${h}.ln_2.weight`, [d], 'norm'],
+      [`${h}.ln_2.bias`, [d], 'bias'],
+      [`${h}.mlp.c_fc.weight`, [d, 4 * d], 'weight'],
+      [`${h}.mlp.c_fc.bias`, [4 * d], 'bias'],
+      [`${h}.mlp.c_proj.weight`, [4 * d, d], 'weight'],
+      [`${h}.mlp.c_proj.bias`, [d], 'bias'],
     );
   }
   tensors.push(['ln_f.weight', [d], 'norm'], ['ln_f.bias', [d], 'bias']);

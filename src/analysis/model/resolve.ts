@@ -103,8 +103,7 @@ function weightsNote(names: Iterable<string>): string {
   }
   const pickles = list.filter((n) => PICKLE.test(n));
   if (pickles.length > 0) {
-    return ` It has only PyTorch pickle weights (${pickles.slice(0, 3).join(', ')}), which qkv-atlas never loads` +
-      ' (a pickle can run arbitrary code).';
+    return ` It has only PyTorch pickle weights (${pickles.slice(0, 3).join(', ')}), which qkv-atlas never loads` + ' (a pickle can run arbitrary code).';
   }
   return '';
 }
@@ -116,8 +115,10 @@ const MODEL_ID = /^(?:\b[\w.-]+\b\/)?\b[\w.-]{1,96}\b$/;
 const REVISION_SEGMENT = /^[\w.-]+$/;
 
 function idHint(): string {
-  return 'a model id looks like openai-community/gpt2 (letters, digits, "-", "_", "."), optionally with @revision ' +
-    `(openai-community/gpt2@main); a local folder is given as a path, e.g. ${FOLDER_HINT}.`;
+  return (
+    'a model id looks like openai-community/gpt2 (letters, digits, "-", "_", "."), optionally with @revision ' +
+    `(openai-community/gpt2@main); a local folder is given as a path, e.g. ${FOLDER_HINT}.`
+  );
 }
 
 export function validateModelId(id: string): void {
@@ -128,12 +129,13 @@ export function validateModelId(id: string): void {
 
 export function validateRevision(revision: string): void {
   const segments = revision.split('/');
-  const ok = revision.length > 0 && revision.length <= 256 &&
-    segments.every((s) => REVISION_SEGMENT.test(s) && s !== '.' && s !== '..');
+  const ok = revision.length > 0 && revision.length <= 256 && segments.every((s) => REVISION_SEGMENT.test(s) && s !== '.' && s !== '..');
   if (!ok) {
-    throw new AtlasError(`"${revision}" is not a valid revision (a branch, tag or commit name).`, `revision ${revision}`,
-      'use a branch or tag name (letters, digits, "-", "_", ".", "/" between parts) or a 40-character commit hash, ' +
-        'e.g. openai-community/gpt2@main.');
+    throw new AtlasError(
+      `"${revision}" is not a valid revision (a branch, tag or commit name).`,
+      `revision ${revision}`,
+      'use a branch or tag name (letters, digits, "-", "_", ".", "/" between parts) or a 40-character commit hash, ' + 'e.g. openai-community/gpt2@main.',
+    );
   }
 }
 
@@ -168,8 +170,11 @@ export function parseModelSpec(spec: string, revisionOption?: string): ModelSpec
   if (inline !== undefined) validateRevision(inline);
   if (revisionOption !== undefined) validateRevision(revisionOption);
   if (inline !== undefined && revisionOption !== undefined && inline !== revisionOption) {
-    throw new AtlasError(`Two different revisions were given for ${id}: "${inline}" and "${revisionOption}".`,
-      `--model ${text}`, 'give the revision once, either as id@revision or as the revision option.');
+    throw new AtlasError(
+      `Two different revisions were given for ${id}: "${inline}" and "${revisionOption}".`,
+      `--model ${text}`,
+      'give the revision once, either as id@revision or as the revision option.',
+    );
   }
   return { kind: 'hub', id, revision: inline ?? revisionOption };
 }
@@ -216,31 +221,40 @@ async function resolveFromPlan(dir: string, plan: Plan): Promise<ResolvedModel['
 async function resolveLocal(spec: string, revision: string | undefined): Promise<ResolvedModel> {
   const dir = resolvePath(expandHome(spec));
   if (revision !== undefined) {
-    throw new AtlasError(`A revision ("${revision}") was given for the local folder ${spec}.`, dir,
-      'a revision applies to Hugging Face model ids only; leave it out for a folder.');
+    throw new AtlasError(
+      `A revision ("${revision}") was given for the local folder ${spec}.`,
+      dir,
+      'a revision applies to Hugging Face model ids only; leave it out for a folder.',
+    );
   }
   let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(dir);
   } catch {
-    throw new AtlasError(`The model folder ${spec} does not exist.`, dir,
+    throw new AtlasError(
+      `The model folder ${spec} does not exist.`,
+      dir,
       `check the path; a model folder holds config.json, model.safetensors and tokenizer.json (or vocab.json + merges.txt). ` +
-        'A Hugging Face model id has the form org/name, e.g. openai-community/gpt2.');
+        'A Hugging Face model id has the form org/name, e.g. openai-community/gpt2.',
+    );
   }
   if (!info.isDirectory()) {
-    throw new AtlasError(`--model ${spec} is a file, not a folder.`, dir,
-      `pass the folder that holds config.json, model.safetensors and the tokenizer files, e.g. ${FOLDER_HINT}.`);
+    throw new AtlasError(
+      `--model ${spec} is a file, not a folder.`,
+      dir,
+      `pass the folder that holds config.json, model.safetensors and the tokenizer files, e.g. ${FOLDER_HINT}.`,
+    );
   }
   const planned = planFiles(await presentIn(dir));
   if ('missing' in planned) {
     const present = await listFolder(dir);
     const shown = present.length === 0 ? 'nothing' : present.slice(0, 20).join(', ') + (present.length > 20 ? ', …' : '');
     throw new AtlasError(
-      `The model folder ${spec} lacks ${planned.missing.join(', ')}.` +
-        (planned.missing.includes(WEIGHTS) ? weightsNote(present) : ''),
+      `The model folder ${spec} lacks ${planned.missing.join(', ')}.` + (planned.missing.includes(WEIGHTS) ? weightsNote(present) : ''),
       dir,
       `a model folder needs config.json, model.safetensors and tokenizer.json (or vocab.json + merges.txt); ` +
-        `it holds: ${shown}. Add the missing files (weights as safetensors), or give a Hugging Face model id instead.`);
+        `it holds: ${shown}. Add the missing files (weights as safetensors), or give a Hugging Face model id instead.`,
+    );
   }
   return { id: spec, revision: null, dir, files: await resolveFromPlan(dir, planned.plan), source: 'local' };
 }
@@ -280,14 +294,14 @@ async function fromCaches(id: string, repoDirs: string[], revision: string): Pro
 }
 
 function notCached(id: string, revision: string, cacheDir: string, repoDir: string, lookup: CacheLookup, why: string): AtlasError {
-  const detail = 'missing' in lookup && lookup.commit && lookup.missing.length > 0
-    ? ` (its cached snapshot ${lookup.commit} lacks ${lookup.missing.join(', ')})`
-    : '';
+  const detail =
+    'missing' in lookup && lookup.commit && lookup.missing.length > 0 ? ` (its cached snapshot ${lookup.commit} lacks ${lookup.missing.join(', ')})` : '';
   return new AtlasError(
     `The model ${id} (revision ${revision}) is not in the Hugging Face cache${detail}, and ${why}.`,
     repoDir,
     `download it once with a network (HF_HUB_OFFLINE unset), point HF_HOME or HF_HUB_CACHE at a cache that holds it ` +
-      `(searched: ${cacheDir}), or pass a local folder with ${FOLDER_HINT}.`);
+      `(searched: ${cacheDir}), or pass a local folder with ${FOLDER_HINT}.`,
+  );
 }
 
 interface HubSettings {
@@ -347,8 +361,9 @@ async function resolveHub(id: string, revisionGiven: string | undefined, setting
       `${ctx.endpoint}/${id}/tree/${encodeURIComponent(revision)}`,
       planned.missing.includes(WEIGHTS)
         ? 'choose a model (or a revision, e.g. a conversion pull request: id@refs/pr/N) that has model.safetensors, ' +
-          `or convert the weights to safetensors yourself and pass the folder with ${FOLDER_HINT}.`
-        : `choose a GPT-2 model repository with these files, or pass a local folder with ${FOLDER_HINT}.`);
+            `or convert the weights to safetensors yourself and pass the folder with ${FOLDER_HINT}.`
+        : `choose a GPT-2 model repository with these files, or pass a local folder with ${FOLDER_HINT}.`,
+    );
   }
 
   // The same commit, complete under another name of the repository (and not
@@ -414,8 +429,7 @@ export async function resolveModel(spec: string, options: ResolveOptions = {}): 
   const env = readHubEnv();
   const endpoint = (options.endpoint ?? env.endpoint).replace(/\/+$/, '');
   // On a terminal, the line first clears a progress bar being drawn (the next update redraws it).
-  const warn = options.onWarning ??
-    ((message: string) => process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[2K' : ''}Warning: ${message}\n`));
+  const warn = options.onWarning ?? ((message: string) => process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[2K' : ''}Warning: ${message}\n`));
   const offline = options.offline ?? env.offline;
   // Offline, nothing is sent: a broken proxy setting must not matter then.
   const transport = options.fetch || offline ? undefined : createHubTransport(env.proxy);

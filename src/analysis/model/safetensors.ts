@@ -9,10 +9,21 @@ import { AtlasError } from '../errors.ts';
  */
 
 export const DTYPE_SIZES: Readonly<Record<string, number>> = {
-  BOOL: 1, U8: 1, I8: 1, F8_E4M3: 1, F8_E5M2: 1,
-  I16: 2, U16: 2, F16: 2, BF16: 2,
-  I32: 4, U32: 4, F32: 4,
-  I64: 8, U64: 8, F64: 8,
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  F8_E4M3: 1,
+  F8_E5M2: 1,
+  I16: 2,
+  U16: 2,
+  F16: 2,
+  BF16: 2,
+  I32: 4,
+  U32: 4,
+  F32: 4,
+  I64: 8,
+  U64: 8,
+  F64: 8,
 };
 
 /** A header larger than this is not a model header but a corrupt or hostile file. */
@@ -40,8 +51,12 @@ export async function readSafetensorsHeader(path: string): Promise<SafetensorsHe
   try {
     handle = await open(path, 'r');
   } catch (error) {
-    throw new AtlasError('The model weights file cannot be opened.', path,
-      'check that model.safetensors exists and is readable, or download the model again.', { cause: error });
+    throw new AtlasError(
+      'The model weights file cannot be opened.',
+      path,
+      'check that model.safetensors exists and is readable, or download the model again.',
+      { cause: error },
+    );
   }
   try {
     const { size } = await handle.stat();
@@ -50,7 +65,8 @@ export async function readSafetensorsHeader(path: string): Promise<SafetensorsHe
       throw corrupt(path, `the file is ${size} bytes long, too short to hold a header`);
     }
     const headerLength = Number(prefix.readBigUInt64LE(0));
-    if (headerLength > MAX_HEADER_BYTES) throw corrupt(path, `its header declares ${headerLength} bytes, more than the ${MAX_HEADER_BYTES} a model header can need`);
+    if (headerLength > MAX_HEADER_BYTES)
+      throw corrupt(path, `its header declares ${headerLength} bytes, more than the ${MAX_HEADER_BYTES} a model header can need`);
     if (8 + headerLength > size) throw corrupt(path, `its header declares ${headerLength} bytes but the file holds only ${size - 8} after the length field`);
     const headerBytes = Buffer.alloc(headerLength);
     await handle.read(headerBytes, 0, headerLength, 8);
@@ -107,12 +123,18 @@ function parseEntry(name: string, value: unknown, dataStart: number, dataLength:
   }
   const count = (shape as number[]).reduce((a, b) => a * b, 1);
   if (count * DTYPE_SIZES[dtype] !== end - begin) {
-    throw corrupt(path, `tensor "${name}" of shape [${(shape as number[]).join(', ')}] and dtype ${dtype} needs ${count * DTYPE_SIZES[dtype]} bytes, but its offsets span ${end - begin}`);
+    throw corrupt(
+      path,
+      `tensor "${name}" of shape [${(shape as number[]).join(', ')}] and dtype ${dtype} needs ${count * DTYPE_SIZES[dtype]} bytes, but its offsets span ${end - begin}`,
+    );
   }
   return { name, dtype, shape: shape as number[], offset: dataStart + begin, byteLength: end - begin };
 }
 
 function corrupt(path: string, why: string): AtlasError {
-  return new AtlasError(`The weights file is not a valid safetensors file: ${why}.`, path,
-    'the download may be incomplete or the file damaged: delete it and download the model again (or re-save it with save_pretrained).');
+  return new AtlasError(
+    `The weights file is not a valid safetensors file: ${why}.`,
+    path,
+    'the download may be incomplete or the file damaged: delete it and download the model again (or re-save it with save_pretrained).',
+  );
 }

@@ -54,11 +54,7 @@ env.allowLocalModels = true;
 export async function loadTokenizer(dir: string): Promise<Tokenizer> {
   const folder = resolve(dir);
   if (!existsSync(folder) || !statSync(folder).isDirectory()) {
-    throw new AtlasError(
-      'Tokenizer folder not found.',
-      folder,
-      'Pass a model folder in Hugging Face layout (tokenizer.json, or vocab.json + merges.txt).',
-    );
+    throw new AtlasError('Tokenizer folder not found.', folder, 'Pass a model folder in Hugging Face layout (tokenizer.json, or vocab.json + merges.txt).');
   }
   const has = (name: string) => existsSync(join(folder, name));
 
@@ -73,16 +69,12 @@ export async function loadTokenizer(dir: string): Promise<Tokenizer> {
   } else {
     const present = ['vocab.json', 'merges.txt', 'tokenizer_config.json'].filter(has);
     throw new AtlasError(
-      'No usable tokenizer files in the model folder' +
-        (present.length > 0 ? ` (found only ${present.join(', ')}).` : '.'),
+      'No usable tokenizer files in the model folder' + (present.length > 0 ? ` (found only ${present.join(', ')}).` : '.'),
       folder,
-      'Put tokenizer.json (or both vocab.json and merges.txt) of the model in this folder, ' +
-        'e.g. from the Hugging Face repository openai-community/gpt2.',
+      'Put tokenizer.json (or both vocab.json and merges.txt) of the model in this folder, ' + 'e.g. from the Hugging Face repository openai-community/gpt2.',
     );
   }
-  const config = has('tokenizer_config.json')
-    ? { ...GPT2_TOKENIZER_CONFIG, ...(readJson(folder, 'tokenizer_config.json') as object) }
-    : GPT2_TOKENIZER_CONFIG;
+  const config = has('tokenizer_config.json') ? { ...GPT2_TOKENIZER_CONFIG, ...(readJson(folder, 'tokenizer_config.json') as object) } : GPT2_TOKENIZER_CONFIG;
 
   let tokenizer: PreTrainedTokenizer;
   try {
@@ -118,11 +110,7 @@ function wrap(folder: string, tokenizer: PreTrainedTokenizer): Tokenizer {
     ids.map((id) => {
       const piece = pieceOf[id];
       if (piece === undefined) {
-        throw new AtlasError(
-          `Token id ${id} is not in the vocabulary (${pieceOf.length} entries).`,
-          folder,
-          'Use ids produced by this tokenizer.',
-        );
+        throw new AtlasError(`Token id ${id} is not in the vocabulary (${pieceOf.length} entries).`, folder, 'Use ids produced by this tokenizer.');
       }
       return piece;
     });
@@ -133,10 +121,8 @@ function wrap(folder: string, tokenizer: PreTrainedTokenizer): Tokenizer {
     vocabSize: pieceOf.length,
     encode: (text) => tokenizer.encode(text, { add_special_tokens: false }),
     pieces,
-    tokens: (ids) =>
-      pieces(ids).map((piece, i) => (special.has(ids[i]) ? piece : displayPiece(piece))),
-    decode: (ids) =>
-      ids.length === 0 ? '' : tokenizer.decode([...ids], { clean_up_tokenization_spaces: false }),
+    tokens: (ids) => pieces(ids).map((piece, i) => (special.has(ids[i]) ? piece : displayPiece(piece))),
+    decode: (ids) => (ids.length === 0 ? '' : tokenizer.decode([...ids], { clean_up_tokenization_spaces: false })),
   };
 }
 
@@ -144,17 +130,11 @@ function wrap(folder: string, tokenizer: PreTrainedTokenizer): Tokenizer {
 function tokenizerJsonFromBpeFiles(folder: string): object {
   const vocab = readJson(folder, 'vocab.json');
   if (typeof vocab !== 'object' || vocab === null || Array.isArray(vocab)) {
-    throw new AtlasError(
-      'vocab.json is not an object mapping tokens to ids.',
-      join(folder, 'vocab.json'),
-      'Replace it with the vocab.json of a GPT-2 model.',
-    );
+    throw new AtlasError('vocab.json is not an object mapping tokens to ids.', join(folder, 'vocab.json'), 'Replace it with the vocab.json of a GPT-2 model.');
   }
   const mergesText = readFileSync(join(folder, 'merges.txt'), 'utf8');
   // First line is "#version: 0.2"; each following line is one merge "a b", by rank.
-  const merges = mergesText
-    .split('\n')
-    .filter((line, i) => line.trim() !== '' && !(i === 0 && line.startsWith('#version')));
+  const merges = mergesText.split('\n').filter((line, i) => line.trim() !== '' && !(i === 0 && line.startsWith('#version')));
   const badLine = merges.findIndex((line) => line.split(' ').length !== 2);
   if (badLine >= 0) {
     throw new AtlasError(
@@ -202,8 +182,7 @@ function tokenizerJsonFromBpeFiles(folder: string): object {
 }
 
 /** OpenAI's pre-tokenisation pattern (gpt-2 `encoder.py`), verbatim. */
-export const GPT2_SPLIT_PATTERN =
-  "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+export const GPT2_SPLIT_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
 /**
  * The library's ByteLevel pre-tokenizer runs OpenAI's pattern as a JavaScript regex, where `\s`
@@ -251,8 +230,7 @@ function readJson(folder: string, file: string): unknown {
  * printable Latin-1 bytes stand for themselves, the others are shifted to U+0100 onwards.
  */
 const BYTE_OF_CHAR: ReadonlyMap<string, number> = (() => {
-  const printable = (b: number) =>
-    (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
+  const printable = (b: number) => (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
   const map = new Map<string, number>();
   let shifted = 0;
   for (let b = 0; b < 256; b++) {
@@ -274,8 +252,6 @@ function displayPiece(piece: string): string {
     return strictUtf8.decode(Uint8Array.from(bytes));
   } catch {
     // A fragment of a multi-byte character: show its bytes, ASCII as is.
-    return bytes
-      .map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).toUpperCase().padStart(2, '0')}`))
-      .join('');
+    return bytes.map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
   }
 }

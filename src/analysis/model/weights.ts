@@ -41,16 +41,25 @@ export function findGpt2Weights(header: SafetensorsHeader, config: Gpt2Config): 
     const fullName = prefix + name;
     const entry = header.tensors.get(fullName);
     if (!entry) {
-      throw new AtlasError(`The weights file has no tensor "${fullName}".`, header.path,
-        'this is not a complete GPT-2 checkpoint: check that model.safetensors belongs to this config.json, or download the model again.');
+      throw new AtlasError(
+        `The weights file has no tensor "${fullName}".`,
+        header.path,
+        'this is not a complete GPT-2 checkpoint: check that model.safetensors belongs to this config.json, or download the model again.',
+      );
     }
     if (!(WEIGHT_DTYPES as readonly string[]).includes(entry.dtype)) {
-      throw new AtlasError(`Tensor "${fullName}" is stored as ${entry.dtype}; only ${WEIGHT_DTYPES.join(', ')} weights are supported.`, header.path,
-        'convert the checkpoint to float32 or float16 (for example with transformers: model.save_pretrained after model.float()).');
+      throw new AtlasError(
+        `Tensor "${fullName}" is stored as ${entry.dtype}; only ${WEIGHT_DTYPES.join(', ')} weights are supported.`,
+        header.path,
+        'convert the checkpoint to float32 or float16 (for example with transformers: model.save_pretrained after model.float()).',
+      );
     }
     if (entry.shape.length !== shape.length || entry.shape.some((n, i) => n !== shape[i])) {
-      throw new AtlasError(`Tensor "${fullName}" has shape [${entry.shape.join(', ')}], but config.json implies [${shape.join(', ')}].`, header.path,
-        'the weights and config.json do not belong together: download the model again or fix config.json.');
+      throw new AtlasError(
+        `Tensor "${fullName}" has shape [${entry.shape.join(', ')}], but config.json implies [${shape.join(', ')}].`,
+        header.path,
+        'the weights and config.json do not belong together: download the model again or fix config.json.',
+      );
     }
     used.add(fullName);
     return entry;
@@ -81,10 +90,14 @@ export function findGpt2Weights(header: SafetensorsHeader, config: Gpt2Config): 
 
   function takeLmHead(): TensorEntry {
     const entry = header.tensors.get('lm_head.weight')!;
-    const fits = (WEIGHT_DTYPES as readonly string[]).includes(entry.dtype) && entry.shape.length === 2 && entry.shape[0] === vocab_size && entry.shape[1] === d;
+    const fits =
+      (WEIGHT_DTYPES as readonly string[]).includes(entry.dtype) && entry.shape.length === 2 && entry.shape[0] === vocab_size && entry.shape[1] === d;
     if (!fits) {
-      throw new AtlasError(`Tensor "lm_head.weight" has dtype ${entry.dtype} and shape [${entry.shape.join(', ')}], but [${vocab_size}, ${d}] in F32/F16/BF16 is needed.`, header.path,
-        'the weights and config.json do not belong together: download the model again.');
+      throw new AtlasError(
+        `Tensor "lm_head.weight" has dtype ${entry.dtype} and shape [${entry.shape.join(', ')}], but [${vocab_size}, ${d}] in F32/F16/BF16 is needed.`,
+        header.path,
+        'the weights and config.json do not belong together: download the model again.',
+      );
     }
     used.add('lm_head.weight');
     return entry;
@@ -96,8 +109,11 @@ export function findGpt2Weights(header: SafetensorsHeader, config: Gpt2Config): 
     if (BUFFER.test(bare)) continue;
     const layer = /^h\.(\d+)\./.exec(bare);
     if (layer && Number(layer[1]) >= config.n_layer) {
-      throw new AtlasError(`The weights file has tensor "${name}" for layer ${layer[1]}, but config.json says n_layer = ${config.n_layer}.`, header.path,
-        'the weights and config.json do not belong together: download the model again or fix config.json.');
+      throw new AtlasError(
+        `The weights file has tensor "${name}" for layer ${layer[1]}, but config.json says n_layer = ${config.n_layer}.`,
+        header.path,
+        'the weights and config.json do not belong together: download the model again or fix config.json.',
+      );
     }
   }
   return { wte, wpe, blocks, ln_f, unembed };

@@ -8,8 +8,17 @@ export const SIMILARITY_DOMAIN = [-0.4, 0.4] as const;
 
 /** RdBu, 11 classes, from negative (blue) to positive (red). */
 const ANCHORS: readonly (readonly [number, number, number])[] = [
-  [5, 48, 97], [33, 102, 172], [67, 147, 195], [146, 197, 222], [209, 229, 240], [247, 247, 247],
-  [253, 219, 199], [244, 165, 130], [214, 96, 77], [178, 24, 43], [103, 0, 31],
+  [5, 48, 97],
+  [33, 102, 172],
+  [67, 147, 195],
+  [146, 197, 222],
+  [209, 229, 240],
+  [247, 247, 247],
+  [253, 219, 199],
+  [244, 165, 130],
+  [214, 96, 77],
+  [178, 24, 43],
+  [103, 0, 31],
 ];
 
 /** The colour at position t ∈ [0, 1] along the scale (clamped), as [r, g, b]. */

@@ -92,9 +92,8 @@ export function histogramDistance(edges: readonly number[], densityA: readonly n
     ks = Math.max(ks, Math.abs(gap1));
     const width = edges[i + 1] - edges[i];
     // ∫|g| over the bin, g linear from gap0 to gap1 (it may cross zero inside the bin)
-    wasserstein += gap0 * gap1 >= 0
-      ? (width * (Math.abs(gap0) + Math.abs(gap1))) / 2
-      : (width * (gap0 * gap0 + gap1 * gap1)) / (2 * (Math.abs(gap0) + Math.abs(gap1)));
+    wasserstein +=
+      gap0 * gap1 >= 0 ? (width * (Math.abs(gap0) + Math.abs(gap1))) / 2 : (width * (gap0 * gap0 + gap1 * gap1)) / (2 * (Math.abs(gap0) + Math.abs(gap1)));
   }
   return { ks, wasserstein };
 }
@@ -133,7 +132,13 @@ export function setDistance(statsA: LayerStats, statsB: LayerStats, metric: Metr
   const sdB = definedSd(b);
   const spread = compareSpread(sdA, sdB);
   return {
-    layer: statsA.layer, pair, ks, wasserstein, sdA, sdB, spread,
+    layer: statsA.layer,
+    pair,
+    ks,
+    wasserstein,
+    sdA,
+    sdB,
+    spread,
     wider: spread?.word === 'wider' ? 'a' : spread?.word === 'narrower' ? 'b' : null,
   };
 }
@@ -179,7 +184,10 @@ export interface QuantileBox {
 export function compareQuantiles(a: Analysis, b: Analysis, layers: readonly number[], metric: Metric, pair: PairType): QuantileBox[] {
   const boxes: QuantileBox[] = [];
   for (const layer of layers) {
-    for (const [set, analysis] of [['a', a], ['b', b]] as const) {
+    for (const [set, analysis] of [
+      ['a', a],
+      ['b', b],
+    ] as const) {
       const summary = analysis.stats(layer)[metric].target[pair];
       if (summary.n === 0) continue;
       const { p05, p25, p75, p95 } = summary.quantiles;

@@ -104,20 +104,63 @@ export function publishedManifest(manifest: Manifest): string {
 
 export function downloads(analysis: Analysis): Download[] {
   const files: Download[] = [
-    { file: 'manifest.json', kind: 'json', layer: null, description: 'the model, the set, every sentence with its token ids and the target and comparison positions (the analysis output\'s manifest without its run timings)', bytes: () => new TextEncoder().encode(publishedManifest(analysis.manifest)) },
-    { file: 'summary.csv', kind: 'csv', layer: null, description: 'statistics and comparisons of every layer (tidy: one row per statistic)', bytes: () => new TextEncoder().encode(summaryCsv(analysis)) },
+    {
+      file: 'manifest.json',
+      kind: 'json',
+      layer: null,
+      description:
+        "the model, the set, every sentence with its token ids and the target and comparison positions (the analysis output's manifest without its run timings)",
+      bytes: () => new TextEncoder().encode(publishedManifest(analysis.manifest)),
+    },
+    {
+      file: 'summary.csv',
+      kind: 'csv',
+      layer: null,
+      description: 'statistics and comparisons of every layer (tidy: one row per statistic)',
+      bytes: () => new TextEncoder().encode(summaryCsv(analysis)),
+    },
   ];
   for (const layer of analysis.layers) {
     files.push(
-      { file: `layer-${layer}.json`, kind: 'json', layer, description: 'all statistics of the layer (the analysis output as is)', bytes: () => analysis.file('stats', `layer-${layer}.json`) },
-      { file: `layer-${layer}.csv`, kind: 'csv', layer, description: 'statistics, histogram bins and per-head values (tidy)', bytes: () => new TextEncoder().encode(layerCsv(analysis.stats(layer))) },
-      { file: `layer-${layer}-target.npy`, kind: 'npy', layer, description: 'activations at the target token [sentences, 3·d] (Q | K | V)', bytes: () => analysis.file('activations', `layer-${layer}-target.npy`) },
-      { file: `layer-${layer}-nontarget.npy`, kind: 'npy', layer, description: 'activations at the comparison token [sentences, 3·d]', bytes: () => analysis.file('activations', `layer-${layer}-nontarget.npy`) },
+      {
+        file: `layer-${layer}.json`,
+        kind: 'json',
+        layer,
+        description: 'all statistics of the layer (the analysis output as is)',
+        bytes: () => analysis.file('stats', `layer-${layer}.json`),
+      },
+      {
+        file: `layer-${layer}.csv`,
+        kind: 'csv',
+        layer,
+        description: 'statistics, histogram bins and per-head values (tidy)',
+        bytes: () => new TextEncoder().encode(layerCsv(analysis.stats(layer))),
+      },
+      {
+        file: `layer-${layer}-target.npy`,
+        kind: 'npy',
+        layer,
+        description: 'activations at the target token [sentences, 3·d] (Q | K | V)',
+        bytes: () => analysis.file('activations', `layer-${layer}-target.npy`),
+      },
+      {
+        file: `layer-${layer}-nontarget.npy`,
+        kind: 'npy',
+        layer,
+        description: 'activations at the comparison token [sentences, 3·d]',
+        bytes: () => analysis.file('activations', `layer-${layer}-nontarget.npy`),
+      },
     );
     for (const metric of METRICS) {
       for (const side of ['target', 'nontarget'] as const) {
         const name = `layer-${layer}-similarity-${metric}-${side}.npy`;
-        files.push({ file: name, kind: 'npy', layer, description: `${metric} similarity matrix, every s-th neuron, exact entries (${side === 'target' ? 'target' : 'comparison'} token)`, bytes: () => analysis.file('stats', name) });
+        files.push({
+          file: name,
+          kind: 'npy',
+          layer,
+          description: `${metric} similarity matrix, every s-th neuron, exact entries (${side === 'target' ? 'target' : 'comparison'} token)`,
+          bytes: () => analysis.file('stats', name),
+        });
       }
     }
   }

@@ -29,8 +29,11 @@ export function loadAnalysis(dir: string): Analysis {
   if (known) return known;
   const manifest = readJson<Manifest>(join(dir, 'manifest.json'));
   if (manifest.schema !== 1) {
-    throw new AtlasError(`The analysis output has schema ${String(manifest.schema)}; this report reads schema 1.`,
-      join(dir, 'manifest.json'), 'delete the folder so that the build computes it again.');
+    throw new AtlasError(
+      `The analysis output has schema ${String(manifest.schema)}; this report reads schema 1.`,
+      join(dir, 'manifest.json'),
+      'delete the folder so that the build computes it again.',
+    );
   }
   const stats = new Map<number, LayerStats>();
   const analysis: Analysis = {
@@ -65,8 +68,7 @@ function readJson<T>(path: string): T {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new AtlasError('A file of the analysis output is missing.', path,
-      'delete the folder so that the build computes it again.', { cause: error });
+    throw new AtlasError('A file of the analysis output is missing.', path, 'delete the folder so that the build computes it again.', { cause: error });
   }
   return JSON.parse(text) as T;
 }

@@ -127,8 +127,11 @@ function keepSafeLinks() {
           if (typeof src !== 'string' || !isSafeHref(src)) return writtenAs(child);
           const label = typeof alt === 'string' && alt !== '' ? alt : src;
           return {
-            type: 'element', tagName: 'a', properties: { href: lowerScheme(src) },
-            children: [{ type: 'text', value: label }], position: child.position,
+            type: 'element',
+            tagName: 'a',
+            properties: { href: lowerScheme(src) },
+            children: [{ type: 'text', value: label }],
+            position: child.position,
           };
         }
         walk(child);

@@ -6,6 +6,9 @@
  */
 export function publicModelId(model: { id: string; revision: string | null }): string {
   if (model.revision !== null) return model.id;
-  const folder = model.id.split(/[\\/]+/).filter((part) => part !== '' && part !== '.' && part !== '..').pop();
+  const folder = model.id
+    .split(/[\\/]+/)
+    .filter((part) => part !== '' && part !== '.' && part !== '..')
+    .pop();
   return folder ?? 'a local model';
 }

@@ -36,34 +36,46 @@ export function pairNarrative({ pair, metric, layer, stats, acrossLayers }: Pair
     sentences.push(`At layer ${layer} no ${what} of the target token are defined: every neuron involved is constant across the sentences.`);
     return sentences;
   }
-  sentences.push(`At layer ${layer}, the ${formatCount(target.n)} ${what} of the target token have a standard deviation (SD) of ${formatNumber(target.sd)} and a mean absolute value of ${formatNumber(target.meanAbs)}.`);
+  sentences.push(
+    `At layer ${layer}, the ${formatCount(target.n)} ${what} of the target token have a standard deviation (SD) of ${formatNumber(target.sd)} and a mean absolute value of ${formatNumber(target.meanAbs)}.`,
+  );
   const versusShuffled = defined(shuffled) ? compareSpread(target.sd, shuffled.sd) : null;
   const versusPerNeuron = defined(perNeuron) ? compareSpread(target.sd, perNeuron.sd) : null;
   if (versusShuffled && defined(shuffled)) {
-    sentences.push(`That is ${formatRatio(versusShuffled.ratio)} the SD of the shuffled baseline (${formatNumber(shuffled.sd)}): ${chanceWords(versusShuffled.word)}.`);
+    sentences.push(
+      `That is ${formatRatio(versusShuffled.ratio)} the SD of the shuffled baseline (${formatNumber(shuffled.sd)}): ${chanceWords(versusShuffled.word)}.`,
+    );
   }
   if (versusPerNeuron && defined(perNeuron)) {
-    sentences.push(`Against the per-neuron baseline, which keeps each neuron's own values and only breaks their pairing across sentences (SD ${formatNumber(perNeuron.sd)}), it is ${spreadWords(versusPerNeuron)}.`);
+    sentences.push(
+      `Against the per-neuron baseline, which keeps each neuron's own values and only breaks their pairing across sentences (SD ${formatNumber(perNeuron.sd)}), it is ${spreadWords(versusPerNeuron)}.`,
+    );
   }
   if (versusShuffled) {
     if (versusShuffled.word !== 'wider') {
       sentences.push('By this measure the neurons are no more alike across sentences than shuffled values.');
     } else if (versusPerNeuron && versusPerNeuron.word !== 'wider') {
-      sentences.push(metric === 'cosine'
-        ? "So the excess over the shuffled baseline comes from each neuron's own values (for cosine similarity, mostly its mean), not from neurons varying together from sentence to sentence."
-        : "So the excess over the shuffled baseline comes from each neuron's own distribution of values, not from neurons varying together from sentence to sentence.");
+      sentences.push(
+        metric === 'cosine'
+          ? "So the excess over the shuffled baseline comes from each neuron's own values (for cosine similarity, mostly its mean), not from neurons varying together from sentence to sentence."
+          : "So the excess over the shuffled baseline comes from each neuron's own distribution of values, not from neurons varying together from sentence to sentence.",
+      );
     } else {
       sentences.push('Neurons vary together across sentences more than either baseline would make them.');
     }
   }
   if (defined(nontarget) && layer === 0) {
-    sentences.push(`At the comparison token the SD is ${formatNumber(nontarget.sd)}; the two are not ranked here, because at layer 0 the target's vectors differ only by position (${POSITION_ONLY}).`);
+    sentences.push(
+      `At the comparison token the SD is ${formatNumber(nontarget.sd)}; the two are not ranked here, because at layer 0 the target's vectors differ only by position (${POSITION_ONLY}).`,
+    );
   } else if (defined(nontarget)) {
     const versusNontarget = compareSpread(target.sd, nontarget.sd);
     const ks = stats.comparisons.targetVsNontarget[pair]?.ks;
     if (versusNontarget) {
-      sentences.push(`At the comparison token the SD is ${formatNumber(nontarget.sd)}, so the target's distribution is ${spreadWords(versusNontarget)}` +
-        (Number.isFinite(ks) ? `; the largest gap between their cumulative distributions (Kolmogorov–Smirnov distance) is ${formatNumber(ks)}.` : '.'));
+      sentences.push(
+        `At the comparison token the SD is ${formatNumber(nontarget.sd)}, so the target's distribution is ${spreadWords(versusNontarget)}` +
+          (Number.isFinite(ks) ? `; the largest gap between their cumulative distributions (Kolmogorov–Smirnov distance) is ${formatNumber(ks)}.` : '.'),
+      );
     }
   }
   if (target.undefined > 0) {
@@ -75,10 +87,14 @@ export function pairNarrative({ pair, metric, layer, stats, acrossLayers }: Pair
     const narrowest = layers.reduce((a, b) => (b.sd < a.sd ? b : a));
     const spread = compareSpread(widest.sd, narrowest.sd);
     if (spread && spread.word === 'about the same') {
-      sentences.push(`Across the ${layers.length} layers the target's SD for ${pair} stays about the same (${formatNumber(narrowest.sd)} to ${formatNumber(widest.sd)}).`);
+      sentences.push(
+        `Across the ${layers.length} layers the target's SD for ${pair} stays about the same (${formatNumber(narrowest.sd)} to ${formatNumber(widest.sd)}).`,
+      );
     } else {
-      sentences.push(`Across the ${layers.length} layers the target's SD for ${pair} is largest at layer ${widest.layer} (${formatNumber(widest.sd)}) and smallest at layer ${narrowest.layer} (${formatNumber(narrowest.sd)})` +
-        (widest.layer === layer ? '; this layer is the widest.' : narrowest.layer === layer ? '; this layer is the narrowest.' : '.'));
+      sentences.push(
+        `Across the ${layers.length} layers the target's SD for ${pair} is largest at layer ${widest.layer} (${formatNumber(widest.sd)}) and smallest at layer ${narrowest.layer} (${formatNumber(narrowest.sd)})` +
+          (widest.layer === layer ? '; this layer is the widest.' : narrowest.layer === layer ? '; this layer is the narrowest.' : '.'),
+      );
     }
   }
   return sentences;
@@ -99,15 +115,20 @@ export function layerNarrative(stats: LayerStats, metric: Metric): string[] {
   const m = stats[metric];
   const sentences: string[] = [];
   const label = `${metricPlural(metric)}`;
-  for (const [group, pairs] of [['within', WITHIN_PAIRS], ['across', ACROSS_PAIRS]] as const) {
+  for (const [group, pairs] of [
+    ['within', WITHIN_PAIRS],
+    ['across', ACROSS_PAIRS],
+  ] as const) {
     const ranked = pairs.filter((pair) => defined(m.target[pair])).sort((a, b) => m.target[b].sd - m.target[a].sd);
     if (ranked.length < 2) continue;
     const [widest, narrowest] = [ranked[0], ranked[ranked.length - 1]];
     const spread = compareSpread(m.target[widest].sd, m.target[narrowest].sd);
     if (!spread) continue;
-    sentences.push(spread.word === 'about the same'
-      ? `At the target token the ${group}-matrix ${label} (${pairs.join(', ')}) are about equally wide (SD ${formatNumber(m.target[narrowest].sd)} to ${formatNumber(m.target[widest].sd)}).`
-      : `At the target token the widest ${group}-matrix ${label} are ${widest} (SD ${formatNumber(m.target[widest].sd)}), the narrowest ${narrowest} (SD ${formatNumber(m.target[narrowest].sd)}).`);
+    sentences.push(
+      spread.word === 'about the same'
+        ? `At the target token the ${group}-matrix ${label} (${pairs.join(', ')}) are about equally wide (SD ${formatNumber(m.target[narrowest].sd)} to ${formatNumber(m.target[widest].sd)}).`
+        : `At the target token the widest ${group}-matrix ${label} are ${widest} (SD ${formatNumber(m.target[widest].sd)}), the narrowest ${narrowest} (SD ${formatNumber(m.target[narrowest].sd)}).`,
+    );
   }
   const tally = { wider: [] as PairType[], narrower: [] as PairType[], 'about the same': [] as PairType[] };
   const chance = { wider: [] as PairType[], narrower: [] as PairType[], 'about the same': [] as PairType[] };
@@ -121,15 +142,27 @@ export function layerNarrative(stats: LayerStats, metric: Metric): string[] {
   }
   const counted = tally.wider.length + tally.narrower.length + tally['about the same'].length;
   if (counted > 0 && stats.layer === 0) {
-    sentences.push(`Target and comparison token are not ranked here: at layer 0 the target's vectors differ only by position (${POSITION_ONLY}), so a difference in spread is not a finding about the target.`);
+    sentences.push(
+      `Target and comparison token are not ranked here: at layer 0 the target's vectors differ only by position (${POSITION_ONLY}), so a difference in spread is not a finding about the target.`,
+    );
   } else if (counted > 0) {
-    sentences.push(`Compared with the comparison token, ${listPart(tally.wider, 'wider')}${listPart(tally.narrower, 'narrower')}${listPart(tally['about the same'], 'about the same')}`.replace(/; $/, '.') );
+    sentences.push(
+      `Compared with the comparison token, ${listPart(tally.wider, 'wider')}${listPart(tally.narrower, 'narrower')}${listPart(tally['about the same'], 'about the same')}`.replace(
+        /; $/,
+        '.',
+      ),
+    );
   }
   const chanceCount = chance.wider.length + chance.narrower.length + chance['about the same'].length;
   if (chanceCount > 0) {
-    sentences.push(chance.wider.length === chanceCount
-      ? `All ${chanceCount} pair types are wider at the target than the shuffled baseline.`
-      : `Against the shuffled baseline, ${listPart(chance.wider, 'wider')}${listPart(chance.narrower, 'narrower')}${listPart(chance['about the same'], 'about the same')}`.replace(/; $/, '.'));
+    sentences.push(
+      chance.wider.length === chanceCount
+        ? `All ${chanceCount} pair types are wider at the target than the shuffled baseline.`
+        : `Against the shuffled baseline, ${listPart(chance.wider, 'wider')}${listPart(chance.narrower, 'narrower')}${listPart(chance['about the same'], 'about the same')}`.replace(
+            /; $/,
+            '.',
+          ),
+    );
   }
   return sentences;
 }
@@ -179,9 +212,13 @@ export function distinctRowsSentences(stats: LayerStats, nSentences: number): st
   const sentences: string[] = [];
   const counts = `the ${formatCount(nSentences)} sentences give ${formatCount(target)} distinct target vector${target === 1 ? '' : 's'} and ${formatCount(nontarget)} distinct comparison-token vector${nontarget === 1 ? '' : 's'}`;
   if (stats.layer === 0) {
-    sentences.push(`At layer 0 ${counts}. This layer's attention input is LN(token embedding + position embedding), and the target token is the same in every sentence: the target's vectors differ only by the position of the token, so its similarities describe positions, not sentences. Its spreads are not compared with the comparison token's, and the trends leave it out of their peaks.`);
+    sentences.push(
+      `At layer 0 ${counts}. This layer's attention input is LN(token embedding + position embedding), and the target token is the same in every sentence: the target's vectors differ only by the position of the token, so its similarities describe positions, not sentences. Its spreads are not compared with the comparison token's, and the trends leave it out of their peaks.`,
+    );
   } else if (target < nSentences || nontarget < nSentences) {
-    sentences.push(`At layer ${stats.layer} ${counts}: sentences that are the same up to the token give the same vector (GPT-2 reads left to right), so their similarities count twice.`);
+    sentences.push(
+      `At layer ${stats.layer} ${counts}: sentences that are the same up to the token give the same vector (GPT-2 reads left to right), so their similarities count twice.`,
+    );
   }
   return sentences;
 }
@@ -191,13 +228,18 @@ export function distinctRowsTrendSentence(layers: readonly { layer: number; targ
   const fewer = layers.filter((entry) => entry.target < nSentences || entry.nontarget < nSentences);
   const zero = layers.find((entry) => entry.layer === 0);
   const parts: string[] = [];
-  if (zero) parts.push(`At layer 0 the ${formatCount(nSentences)} sentences give ${formatCount(zero.target)} distinct target vector${zero.target === 1 ? '' : 's'} (${formatCount(zero.nontarget)} at the comparison token): its input is the token and position embeddings alone, so the target's vectors differ only by position, and layer 0's values in these trends describe positions, not the target in context.`);
+  if (zero)
+    parts.push(
+      `At layer 0 the ${formatCount(nSentences)} sentences give ${formatCount(zero.target)} distinct target vector${zero.target === 1 ? '' : 's'} (${formatCount(zero.nontarget)} at the comparison token): its input is the token and position embeddings alone, so the target's vectors differ only by position, and layer 0's values in these trends describe positions, not the target in context.`,
+    );
   const others = fewer.filter((entry) => entry.layer !== 0);
   if (others.length > 0) {
     const same = others.every((entry) => entry.target === others[0].target && entry.nontarget === others[0].nontarget);
-    parts.push(same
-      ? `At ${others.length === layers.length - (zero ? 1 : 0) && others.length > 1 ? 'every other layer' : layerList(others.map((entry) => entry.layer))} they give ${formatCount(others[0].target)} distinct target and ${formatCount(others[0].nontarget)} distinct comparison-token vectors: sentences that are the same up to the token give the same vector.`
-      : `Fewer distinct vectors than sentences also at ${layerList(others.map((entry) => entry.layer))}: sentences that are the same up to the token give the same vector.`);
+    parts.push(
+      same
+        ? `At ${others.length === layers.length - (zero ? 1 : 0) && others.length > 1 ? 'every other layer' : layerList(others.map((entry) => entry.layer))} they give ${formatCount(others[0].target)} distinct target and ${formatCount(others[0].nontarget)} distinct comparison-token vectors: sentences that are the same up to the token give the same vector.`
+        : `Fewer distinct vectors than sentences also at ${layerList(others.map((entry) => entry.layer))}: sentences that are the same up to the token give the same vector.`,
+    );
   }
   return parts.length > 0 ? parts.join(' ') : null;
 }
@@ -236,7 +278,9 @@ export function setComparisonNarrative(metric: Metric, labels: SetLabels, cells:
   } else if (narrower === compared.length) {
     sentences.push(`${scope}, ${what} are narrower in ${a} than in ${b} in all ${compared.length} cases.`);
   } else if (same === compared.length) {
-    sentences.push(`${scope}, ${what} are about as wide in ${a} as in ${b} in all ${compared.length} cases (SD ratio within ±${Math.round(SAME_SPREAD * 100)}%).`);
+    sentences.push(
+      `${scope}, ${what} are about as wide in ${a} as in ${b} in all ${compared.length} cases (SD ratio within ±${Math.round(SAME_SPREAD * 100)}%).`,
+    );
   } else {
     const parts = [
       wider > 0 ? `wider in ${a} than in ${b} in ${wider}` : '',
@@ -250,7 +294,9 @@ export function setComparisonNarrative(metric: Metric, labels: SetLabels, cells:
   if (measured.length >= 2) {
     const most = measured.reduce((x, y) => (y.ks > x.ks ? y : x));
     const least = measured.reduce((x, y) => (y.ks < x.ks ? y : x));
-    sentences.push(`The two sets differ most for ${most.pair} at layer ${most.layer} (Kolmogorov–Smirnov distance ${formatNumber(most.ks)}, Wasserstein distance ${formatNumber(most.wasserstein)}; SD ${formatNumber(most.sdA)} in ${a}, ${formatNumber(most.sdB)} in ${b}) and least for ${least.pair} at layer ${least.layer} (KS ${formatNumber(least.ks)}).`);
+    sentences.push(
+      `The two sets differ most for ${most.pair} at layer ${most.layer} (Kolmogorov–Smirnov distance ${formatNumber(most.ks)}, Wasserstein distance ${formatNumber(most.wasserstein)}; SD ${formatNumber(most.sdA)} in ${a}, ${formatNumber(most.sdB)} in ${b}) and least for ${least.pair} at layer ${least.layer} (KS ${formatNumber(least.ks)}).`,
+    );
   }
   return sentences;
 }
@@ -269,15 +315,23 @@ export function pairComparisonNarrative(pair: PairType, metric: Metric, labels: 
     ['narrower', ` than in ${b}`, at('narrower')],
     ['about as wide', ` as in ${b}`, at('about the same')],
   ];
-  const parts = groups.filter(([, , layers]) => layers.length > 0)
-    .map(([word, than, layers], i) => `${word}${i === 0 ? than : ''} ${layers.length === compared.length && layers.length > 1 ? 'at every common layer' : `at ${layerList(layers)}`}`);
+  const parts = groups
+    .filter(([, , layers]) => layers.length > 0)
+    .map(
+      ([word, than, layers], i) =>
+        `${word}${i === 0 ? than : ''} ${layers.length === compared.length && layers.length > 1 ? 'at every common layer' : `at ${layerList(layers)}`}`,
+    );
   const sentences = [`The target's ${pair} ${metricPlural(metric)} in ${a} are ${joinWords(parts)}.`];
   const measured = cells.filter((cell) => Number.isFinite(cell.ks));
   if (measured.length === 1) {
-    sentences.push(`The distance between the two distributions: Kolmogorov–Smirnov ${formatNumber(measured[0].ks)}, Wasserstein ${formatNumber(measured[0].wasserstein)}.`);
+    sentences.push(
+      `The distance between the two distributions: Kolmogorov–Smirnov ${formatNumber(measured[0].ks)}, Wasserstein ${formatNumber(measured[0].wasserstein)}.`,
+    );
   } else if (measured.length >= 2) {
     const most = measured.reduce((x, y) => (y.ks > x.ks ? y : x));
-    sentences.push(`Their distance is largest at layer ${most.layer} (Kolmogorov–Smirnov ${formatNumber(most.ks)}, Wasserstein ${formatNumber(most.wasserstein)}).`);
+    sentences.push(
+      `Their distance is largest at layer ${most.layer} (Kolmogorov–Smirnov ${formatNumber(most.ks)}, Wasserstein ${formatNumber(most.wasserstein)}).`,
+    );
   }
   return sentences;
 }

@@ -78,14 +78,29 @@ export interface SummaryRow {
   shareAbsOver05: number;
 }
 
-export function statisticsRows(stats: LayerStats, metric: Metric, pairs: readonly PairType[] = PAIR_TYPES, conditions: readonly Condition[] = CONDITIONS): SummaryRow[] {
-  return pairs.flatMap((pair) => conditions.map((condition) => {
-    const s = stats[metric][condition][pair];
-    return {
-      pair, condition, label: CONDITION_LABELS[condition], n: s.n, undefined: s.undefined,
-      mean: s.mean, sd: s.sd, median: s.median, meanAbs: s.meanAbs, shareAbsOver05: s.shareAbsOver05,
-    };
-  }));
+export function statisticsRows(
+  stats: LayerStats,
+  metric: Metric,
+  pairs: readonly PairType[] = PAIR_TYPES,
+  conditions: readonly Condition[] = CONDITIONS,
+): SummaryRow[] {
+  return pairs.flatMap((pair) =>
+    conditions.map((condition) => {
+      const s = stats[metric][condition][pair];
+      return {
+        pair,
+        condition,
+        label: CONDITION_LABELS[condition],
+        n: s.n,
+        undefined: s.undefined,
+        mean: s.mean,
+        sd: s.sd,
+        median: s.median,
+        meanAbs: s.meanAbs,
+        shareAbsOver05: s.shareAbsOver05,
+      };
+    }),
+  );
 }
 
 export interface ComparisonRow {
@@ -127,7 +142,7 @@ export function layerPairTable(analysis: Analysis, metric: Metric): { layer: num
         sd: m.target[pair].sd,
         ratioToShuffled: m.target[pair].sd / m.shuffled[pair].sd,
         // layer 0's target vectors differ only by position: no ranking against the comparison token
-        versusNontarget: layer === 0 ? null : compareSpread(m.target[pair].sd, m.nontarget[pair].sd)?.word ?? null,
+        versusNontarget: layer === 0 ? null : (compareSpread(m.target[pair].sd, m.nontarget[pair].sd)?.word ?? null),
       })),
     };
   });

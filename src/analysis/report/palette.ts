@@ -41,7 +41,12 @@ export const PAIR_COLOURS = Object.fromEntries(
  * Okabe–Ito colours, the within pairs in their block's.
  */
 export const MASK_COLOURS: Record<PairType, string> = {
-  QQ: BLOCK_COLOURS.Q, KK: BLOCK_COLOURS.K, VV: BLOCK_COLOURS.V, QK: OKABE_ITO.reddishPurple, QV: OKABE_ITO.orange, KV: OKABE_ITO.skyBlue,
+  QQ: BLOCK_COLOURS.Q,
+  KK: BLOCK_COLOURS.K,
+  VV: BLOCK_COLOURS.V,
+  QK: OKABE_ITO.reddishPurple,
+  QV: OKABE_ITO.orange,
+  KV: OKABE_ITO.skyBlue,
 };
 
 export type Dash = 'solid' | 'dashed' | 'dotted';

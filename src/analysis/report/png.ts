@@ -111,10 +111,14 @@ function applyFilter(filter: number, row: Uint8Array, above: Uint8Array | null, 
   const b = above ? above[i] : 0;
   const c = above && i >= bpp ? above[i - bpp] : 0;
   switch (filter) {
-    case 1: return (x - a) & 0xff;
-    case 2: return (x - b) & 0xff;
-    case 4: return (x - paeth(a, b, c)) & 0xff;
-    default: return x;
+    case 1:
+      return (x - a) & 0xff;
+    case 2:
+      return (x - b) & 0xff;
+    case 4:
+      return (x - paeth(a, b, c)) & 0xff;
+    default:
+      return x;
   }
 }
 

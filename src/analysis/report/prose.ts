@@ -69,14 +69,16 @@ export function checkProseFolder(dir: string, shownAs = dir): void {
     if (!statSync(dir).isDirectory()) throw new Error('not a folder');
     files = filesUnder(dir);
   } catch (cause) {
-    throw new AtlasError(`the prose folder ${shownAs} cannot be read`, shownAs, 'restore content/prose/ from the repository (docs/site.md, "Editing the text")', { cause });
+    throw new AtlasError(
+      `the prose folder ${shownAs} cannot be read`,
+      shownAs,
+      'restore content/prose/ from the repository (docs/site.md, "Editing the text")',
+      { cause },
+    );
   }
   const { missing, unknown } = proseProblems(files);
   if (missing.length === 0 && unknown.length === 0) return;
-  const lines = [
-    ...missing.map((file) => `missing: ${shownAs}/${file}`),
-    ...unknown.map((file) => `not a piece the pages read: ${shownAs}/${file}`),
-  ];
+  const lines = [...missing.map((file) => `missing: ${shownAs}/${file}`), ...unknown.map((file) => `not a piece the pages read: ${shownAs}/${file}`)];
   throw new AtlasError(
     `the prose folder does not match the pieces the pages read:\n  ${lines.join('\n  ')}`,
     shownAs,

@@ -56,8 +56,10 @@ export async function checkSet(file: string, modelOverride?: string): Promise<Ch
     context = config.n_positions;
   } else {
     const unchecked = set.layers === null ? 'its context was' : `its layers (${set.layers.join(', ')}) and its context were`;
-    notes.push(`${spec} is not in the Hugging Face cache, so ${unchecked} not checked against its config.json; ` +
-      `GPT-2's context of ${GPT2_CONTEXT} tokens was assumed. analyze checks this once the model is downloaded.`);
+    notes.push(
+      `${spec} is not in the Hugging Face cache, so ${unchecked} not checked against its config.json; ` +
+        `GPT-2's context of ${GPT2_CONTEXT} tokens was assumed. analyze checks this once the model is downloaded.`,
+    );
   }
   const tokenizer = await loadTokenizer(tokenizerDir);
   const located = locateInSet(set, tokenizer, context);
@@ -66,9 +68,12 @@ export async function checkSet(file: string, modelOverride?: string): Promise<Ch
 
 /** One line per sentence: the comparison token in «», the target in [ ]. */
 export function markSentence(sentence: LocatedSentence, tokenizer: Tokenizer): string {
-  return tokenizer.tokens(sentence.ids).map((token, position) => {
-    if (position === sentence.target) return `[${token}]`;
-    if (position === sentence.nontarget) return `«${token}»`;
-    return token;
-  }).join('');
+  return tokenizer
+    .tokens(sentence.ids)
+    .map((token, position) => {
+      if (position === sentence.target) return `[${token}]`;
+      if (position === sentence.nontarget) return `«${token}»`;
+      return token;
+    })
+    .join('');
 }

@@ -49,24 +49,21 @@ export interface LocateOptions {
 }
 
 /** The target's single token id; throws when the target is not exactly one token. */
-export function targetTokenId(
-  target: string,
-  tokenizer: Pick<Tokenizer, 'encode' | 'pieces'>,
-  where = 'target',
-): number {
+export function targetTokenId(target: string, tokenizer: Pick<Tokenizer, 'encode' | 'pieces'>, where = 'target'): number {
   const ids = tokenizer.encode(target);
   if (ids.length === 1) return ids[0];
 
-  const shown = `${JSON.stringify(target)} → [${tokenizer.pieces(ids).map((p) => JSON.stringify(p)).join(', ')}]`;
+  const shown = `${JSON.stringify(target)} → [${tokenizer
+    .pieces(ids)
+    .map((p) => JSON.stringify(p))
+    .join(', ')}]`;
   const word = target.trim();
   const candidates = [...new Set([` ${word}`, ` ${word.toLowerCase()}`, word, word.toLowerCase()])].filter(
     (candidate) => candidate !== target && candidate.trim() !== '' && tokenizer.encode(candidate).length === 1,
   );
   const hint =
     candidates.length > 0
-      ? `Use ${candidates.map((c) => JSON.stringify(c)).join(' or ')}, which ${
-          candidates.length > 1 ? 'are single tokens' : 'is a single token'
-        }` +
+      ? `Use ${candidates.map((c) => JSON.stringify(c)).join(' or ')}, which ${candidates.length > 1 ? 'are single tokens' : 'is a single token'}` +
         (candidates[0].startsWith(' ') && !target.startsWith(' ')
           ? ': in running text a word carries its leading space, and GPT-2 stores " word" and "word" as different tokens.'
           : '.')
@@ -91,8 +88,7 @@ export function locateTargets(sentences: readonly TokenizedSentence[], options: 
   sentences.forEach((sentence, index) => {
     const ids = [...sentence.ids];
     const line = sentence.line ?? null;
-    const report = ({ what, fix }: Problem) =>
-      problems.push({ sentence: index + 1, line, text: sentence.text, what, fix });
+    const report = ({ what, fix }: Problem) => problems.push({ sentence: index + 1, line, text: sentence.text, what, fix });
 
     if (ids.length > contextLength) {
       report({
@@ -138,10 +134,11 @@ export function locateTargets(sentences: readonly TokenizedSentence[], options: 
     }
     throw new AtlasError(
       `${problems.length} of ${sentences.length} sentences cannot be used with the target ${JSON.stringify(target)}:\n` +
-        problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => `    ${label(p)} ${quote(p.text)}: ${p.what}; ${p.fix}.`).join('\n') +
-        (problems.length > MAX_LISTED_PROBLEMS
-          ? `\n    … and ${(problems.length - MAX_LISTED_PROBLEMS).toLocaleString('en-US')} more sentences.`
-          : ''),
+        problems
+          .slice(0, MAX_LISTED_PROBLEMS)
+          .map((p) => `    ${label(p)} ${quote(p.text)}: ${p.what}; ${p.fix}.`)
+          .join('\n') +
+        (problems.length > MAX_LISTED_PROBLEMS ? `\n    … and ${(problems.length - MAX_LISTED_PROBLEMS).toLocaleString('en-US')} more sentences.` : ''),
       file ?? 'sentence set',
       'Fix or remove each sentence listed above; each line says what is wrong and how to fix it.',
     );
@@ -150,11 +147,7 @@ export function locateTargets(sentences: readonly TokenizedSentence[], options: 
 }
 
 /** Tokenizes a set's sentences and locates their targets. */
-export function locateInSet(
-  set: SentenceSet,
-  tokenizer: Pick<Tokenizer, 'encode' | 'pieces' | 'tokens'>,
-  contextLength: number,
-): Located {
+export function locateInSet(set: SentenceSet, tokenizer: Pick<Tokenizer, 'encode' | 'pieces' | 'tokens'>, contextLength: number): Located {
   const tokenized = set.sentences.map((s) => ({ text: s.text, ids: tokenizer.encode(s.text), line: s.line }));
   return locateTargets(tokenized, {
     target: set.target,
@@ -169,13 +162,7 @@ export function locateInSet(
  * Why a sentence lacks the target token: usually the word is there, but as another token
  * ("Her" at the start of a sentence, "HER", "hers", "her" after a quote or a newline).
  */
-function missingTargetProblem(
-  text: string,
-  ids: number[],
-  target: string,
-  targetId: number,
-  tokenizer: Pick<Tokenizer, 'pieces' | 'tokens'>,
-): Problem {
+function missingTargetProblem(text: string, ids: number[], target: string, targetId: number, tokenizer: Pick<Tokenizer, 'pieces' | 'tokens'>): Problem {
   const missing = `no ${JSON.stringify(target)} token (id ${targetId})`;
   const generic = { what: missing, fix: `rephrase the sentence so that it contains ${JSON.stringify(target)}, or remove it` };
   const word = target.trim();

@@ -68,16 +68,7 @@ export interface ParsedSet {
   warnings: SetWarning[];
 }
 
-export const SET_KEYS = [
-  'title',
-  'description',
-  'model',
-  'target',
-  'compare',
-  'seed',
-  'layers',
-  'sentences',
-] as const;
+export const SET_KEYS = ['title', 'description', 'model', 'target', 'compare', 'seed', 'layers', 'sentences'] as const;
 
 export const SET_NAME_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
 
@@ -88,8 +79,7 @@ export function loadSetFile(file: string): ParsedSet {
     // the size is known before anything is read: a huge file (or /dev/zero) is refused at once
     const info = statSync(file);
     if (!info.isFile()) {
-      throw new AtlasError('The sentence set is not a file.', file,
-        'Give the path of a set file (content/sets/NAME.yaml), not a folder or a device.');
+      throw new AtlasError('The sentence set is not a file.', file, 'Give the path of a set file (content/sets/NAME.yaml), not a folder or a device.');
     }
     if (info.size > MAX_SET_FILE_BYTES) throw tooLarge(file, info.size);
     bytes = readFileSync(file);
@@ -106,11 +96,7 @@ export function loadSetFile(file: string): ParsedSet {
 }
 
 /** Validates a set file's content; `file` names it in messages and gives the set its name. */
-export function parseSetFile(
-  content: Uint8Array | string,
-  file: string,
-  { maxSentences = MAX_SENTENCES }: { maxSentences?: number } = {},
-): ParsedSet {
+export function parseSetFile(content: Uint8Array | string, file: string, { maxSentences = MAX_SENTENCES }: { maxSentences?: number } = {}): ParsedSet {
   const bytes = typeof content === 'string' ? new TextEncoder().encode(content) : content;
   if (bytes.length > MAX_SET_FILE_BYTES) throw tooLarge(file, bytes.length);
   const hash = createHash('sha256').update(bytes).digest('hex');
@@ -144,12 +130,7 @@ function decodeUtf8(bytes: Uint8Array, file: string): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch (error) {
-    throw new AtlasError(
-      'The sentence set file is not UTF-8 text.',
-      file,
-      'Save the file as UTF-8 (the default of most editors).',
-      { cause: error },
-    );
+    throw new AtlasError('The sentence set file is not UTF-8 text.', file, 'Save the file as UTF-8 (the default of most editors).', { cause: error });
   }
 }
 
@@ -185,7 +166,10 @@ function parseYaml(text: string, file: string): { doc: Document; at: Position } 
     throw new AtlasError(
       `The sentence set file is not valid YAML: ${first.message}` +
         (problems.length > 1
-          ? `\n  also:\n${problems.slice(1).map((p) => `    ${p.where}: ${p.message}`).join('\n')}`
+          ? `\n  also:\n${problems
+              .slice(1)
+              .map((p) => `    ${p.where}: ${p.message}`)
+              .join('\n')}`
           : ''),
       first.where,
       'Fix the YAML at that line: sentences are "- " list items under "sentences:", and a ' +
@@ -199,16 +183,11 @@ function parseYaml(text: string, file: string): { doc: Document; at: Position } 
 function rootMapping(doc: Document, at: Position, file: string, name: string): YAMLMap {
   const root = doc.contents;
   if (root === null || (isMap(root) && root.items.length === 0)) {
-    throw new AtlasError(
-      'The sentence set file is empty.',
-      `${file}:1`,
-      `Start from a template: qkv-atlas new-set ${name} --target " word"`,
-    );
+    throw new AtlasError('The sentence set file is empty.', `${file}:1`, `Start from a template: qkv-atlas new-set ${name} --target " word"`);
   }
   if (!isMap(root)) {
     throw new AtlasError(
-      'The sentence set file must be a mapping of keys (title, target, sentences, ...), not a ' +
-        (isSeq(root) ? 'list.' : 'single value.'),
+      'The sentence set file must be a mapping of keys (title, target, sentences, ...), not a ' + (isSeq(root) ? 'list.' : 'single value.'),
       `${file}:${at(root.range?.[0] ?? 0).line}`,
       `Put the list of sentences under a "sentences:" key; keys are: ${SET_KEYS.join(', ')}.`,
     );
@@ -249,9 +228,7 @@ function unknownKeyProblems(root: YAMLMap, lines: Lines): { problems: Problem[];
       problems.push({
         line: lines.lineOf(pair.key as YamlNode),
         message: `unknown key "${shown}"`,
-        hint: nearest
-          ? `did you mean "${nearest}"? Rename the key.`
-          : `remove it; the keys are: ${SET_KEYS.join(', ')}.`,
+        hint: nearest ? `did you mean "${nearest}"? Rename the key.` : `remove it; the keys are: ${SET_KEYS.join(', ')}.`,
       });
     }
   }
@@ -296,7 +273,8 @@ function sentenceProblem(issue: z.core.$ZodIssue, index: number, node: YamlNode 
     const sentence = String((ctx.data.sentences as unknown[])[index]);
     return {
       line,
-      message: `sentence ${index + 1} is ${[...sentence].length.toLocaleString('en-US')} characters long, ` +
+      message:
+        `sentence ${index + 1} is ${[...sentence].length.toLocaleString('en-US')} characters long, ` +
         `more than the ${MAX_SENTENCE_CHARS.toLocaleString('en-US')} a sentence may have: ${quote(sentence)}`,
       hint: "shorten or split it: GPT-2's context of 1,024 tokens holds about 5,000 characters of English.",
     };
@@ -356,14 +334,17 @@ function repeatedSentences(sentences: SetSentence[], file: string): SetWarning[]
     `${sentences[index].line}): ${quote(sentences[index].text)}.`;
   const shown = repeats.slice(0, 5).map(describe);
   const more = repeats.length - shown.length;
-  const message = repeats.length === 1
-    ? shown[0]
-    : `${repeats.length.toLocaleString('en-US')} sentences repeat earlier ones:\n    ${shown.join('\n    ')}` +
-      (more > 0 ? `\n    … and ${more.toLocaleString('en-US')} more.` : '');
-  return [{
-    message: `${message} A repeated sentence counts twice in every similarity; remove one unless that is intended.`,
-    where: `${file}:${sentences[repeats[0].index].line}`,
-  }];
+  const message =
+    repeats.length === 1
+      ? shown[0]
+      : `${repeats.length.toLocaleString('en-US')} sentences repeat earlier ones:\n    ${shown.join('\n    ')}` +
+        (more > 0 ? `\n    … and ${more.toLocaleString('en-US')} more.` : '');
+  return [
+    {
+      message: `${message} A repeated sentence counts twice in every similarity; remove one unless that is intended.`,
+      where: `${file}:${sentences[repeats[0].index].line}`,
+    },
+  ];
 }
 
 /**
@@ -509,8 +490,7 @@ const FIELD_HINTS: Record<SetKey, string> = {
     'or " #", or that starts with a quote, "-", "[", "{", "&", "*", "!" or "%".',
 };
 
-const textField = () =>
-  z.string({ error: (issue) => (issue.input === undefined ? 'missing' : `must be text, not ${describe(issue.input)}`) });
+const textField = () => z.string({ error: (issue) => (issue.input === undefined ? 'missing' : `must be text, not ${describe(issue.input)}`) });
 
 const COMPARE_SCHEMA = z
   .union([z.string(), z.number()], { error: (issue) => `must be previous, next or an offset, not ${describe(issue.input)}` })
@@ -555,16 +535,13 @@ const SET_SCHEMA = z.strictObject({
     .array(
       z
         .string({
-          error: (issue) =>
-            `is not text: YAML read it as ${describe(issue.input)}`,
+          error: (issue) => `is not text: YAML read it as ${describe(issue.input)}`,
         })
         .refine((s) => s.trim().length > 0, 'is empty: YAML read it as empty text')
         .refine((s) => s.length <= MAX_SENTENCE_CHARS || [...s].length <= MAX_SENTENCE_CHARS, { params: { tooLong: true }, abort: true }),
       {
         error: (issue) =>
-          issue.input === undefined || issue.input === null
-            ? 'the set has no sentences'
-            : `must be a list of sentences, not ${describe(issue.input)}`,
+          issue.input === undefined || issue.input === null ? 'the set has no sentences' : `must be a list of sentences, not ${describe(issue.input)}`,
       },
     )
     .min(1, 'the set has no sentences'),
@@ -608,15 +585,11 @@ function setFileError(file: string, problems: Problem[]): AtlasError {
   }
   const listed = problems.slice(0, MAX_LISTED_PROBLEMS);
   const more = problems.length - listed.length;
-  const lines = listed
-    .map((p) => `    ${p.line === null ? file : `line ${p.line}`}: ${p.message}; ${p.hint}`)
-    .join('\n') + (more > 0 ? `\n    … and ${more.toLocaleString('en-US')} more of the same kinds.` : '');
+  const lines =
+    listed.map((p) => `    ${p.line === null ? file : `line ${p.line}`}: ${p.message}; ${p.hint}`).join('\n') +
+    (more > 0 ? `\n    … and ${more.toLocaleString('en-US')} more of the same kinds.` : '');
   const first = problems.find((p) => p.line !== null) ?? problems[0];
-  return new AtlasError(
-    `The sentence set has ${problems.length} problems:\n${lines}`,
-    whereOf(first),
-    'Fix each line listed above.',
-  );
+  return new AtlasError(`The sentence set has ${problems.length} problems:\n${lines}`, whereOf(first), 'Fix each line listed above.');
 }
 
 function capitalise(s: string): string {

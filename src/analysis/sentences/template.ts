@@ -10,11 +10,7 @@ export function setTemplate(name: string, target: string): string {
   checkSetName(name, `set name "${name}"`);
   refuseReservedName(name, `set name "${name}"`);
   if (target === '') {
-    throw new AtlasError(
-      'The target is empty.',
-      '--target',
-      'Give the target token with its leading space, e.g. --target " her".',
-    );
+    throw new AtlasError('The target is empty.', '--target', 'Give the target token with its leading space, e.g. --target " her".');
   }
   const quoted = JSON.stringify(target); // a JSON string is a valid YAML double-quoted scalar
   const word = target.trim() || target;

@@ -4,10 +4,7 @@ import { compareFine } from './distances.ts';
 import type { Distribution } from './exact.ts';
 
 /** Each comparison of COMPARISONS (shapes.ts), per pair type: KS, Wasserstein, SD ratio. */
-export function distanceTable(
-  dists: (c: Condition) => Distribution[],
-  summaries: Record<Condition, Pairs<Summary>>,
-): MetricStats['comparisons'] {
+export function distanceTable(dists: (c: Condition) => Distribution[], summaries: Record<Condition, Pairs<Summary>>): MetricStats['comparisons'] {
   const out = {} as MetricStats['comparisons'];
   for (const [key, a, b] of COMPARISONS) {
     const pairs = {} as Pairs<Comparison>;

@@ -57,8 +57,7 @@ export async function similarityDetail(cols: Columns, scan: ScanResult, nHead: n
     const sample = unitColumns(cols, metric, sampled);
     const entries = await panelProduct(sample.units, sample.units, side, side, cols.rows);
     const preview = new Float32Array(side * side);
-    for (let i = 0; i < side; i++)
-      for (let j = 0; j < side; j++) preview[i * side + j] = sample.defined[i] && sample.defined[j] ? entries[i * side + j] : NaN;
+    for (let i = 0; i < side; i++) for (let j = 0; j < side; j++) preview[i * side + j] = sample.defined[i] && sample.defined[j] ? entries[i * side + j] : NaN;
     previews.push(preview);
 
     const q = unitColumns(cols, metric, qNeurons);

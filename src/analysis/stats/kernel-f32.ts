@@ -54,16 +54,37 @@ export function careful4Function(layout: KernelLayout): WasmFunction {
   return {
     name: 'careful4',
     params: [
-      ['$r4', 'v128'], ['$candR', 'v128'], ['$candC', 'v128'], ['$addrR', 'v128'], ['$addrC', 'v128'],
-      ['$ai', 'f64'], ['$bi', 'f64'], ['$id', 'i32'], ['$j', 'i32'], ['$nf', 'i32'], ['$fineR', 'i32'], ['$fineC', 'i32'], ['$mt', 'f64'],
+      ['$r4', 'v128'],
+      ['$candR', 'v128'],
+      ['$candC', 'v128'],
+      ['$addrR', 'v128'],
+      ['$addrC', 'v128'],
+      ['$ai', 'f64'],
+      ['$bi', 'f64'],
+      ['$id', 'i32'],
+      ['$j', 'i32'],
+      ['$nf', 'i32'],
+      ['$fineR', 'i32'],
+      ['$fineC', 'i32'],
+      ['$mt', 'f64'],
     ],
     result: 'i32',
-    locals: [['$x', 'f64'], ['$t', 'f64'], ['$ff', 'f64'], ['$f', 'i32'], ['$rem', 'i32']],
+    locals: [
+      ['$x', 'f64'],
+      ['$t', 'f64'],
+      ['$ff', 'f64'],
+      ['$f', 'i32'],
+      ['$rem', 'i32'],
+    ],
     body: `
-      ${lanes((k) => `local.get $candR i32x4.extract_lane ${k}
-        if ${r(k)} local.set $x ${decide('local.get $x', 'R', k, f64Bin('local.get $x'))} else ${count('R', k)} end`)}
-      ${lanes((k) => `local.get $candC i32x4.extract_lane ${k}
-        if ${cosine(k)} local.set $x ${decide('local.get $x', 'C', k, f64Bin('local.get $x'))} else ${count('C', k)} end`)}
+      ${lanes(
+        (k) => `local.get $candR i32x4.extract_lane ${k}
+        if ${r(k)} local.set $x ${decide('local.get $x', 'R', k, f64Bin('local.get $x'))} else ${count('R', k)} end`,
+      )}
+      ${lanes(
+        (k) => `local.get $candC i32x4.extract_lane ${k}
+        if ${cosine(k)} local.set $x ${decide('local.get $x', 'C', k, f64Bin('local.get $x'))} else ${count('C', k)} end`,
+      )}
       local.get $nf`,
   };
 }
@@ -100,8 +121,12 @@ export function row4Function(layout: KernelLayout, dh: number, heads: number, pa
   const laneSum = (v: string) => [0, 1, 2, 3].map((k) => `local.get ${v} f32x4.extract_lane ${k} f64.promote_f32${k > 0 ? ' f64.add' : ''}`).join(' ');
   // the scalar min (max) so far against the four float32 lanes
   const merge = (v: string, s: string, cmp: 'f64.lt' | 'f64.gt') =>
-    [0, 1, 2, 3].map((k) => `local.get ${v} f32x4.extract_lane ${k} f64.promote_f32 local.set $t
-      local.get $t local.get ${s} local.get $t local.get ${s} ${cmp} select local.set ${s}`).join('\n');
+    [0, 1, 2, 3]
+      .map(
+        (k) => `local.get ${v} f32x4.extract_lane ${k} f64.promote_f32 local.set $t
+      local.get $t local.get ${s} local.get $t local.get ${s} ${cmp} select local.set ${s}`,
+      )
+      .join('\n');
   const body = `
     ${loadExtremes}
     f64.const Infinity f32.demote_f64 f32x4.splat local.tee $minR local.set $minC
@@ -115,7 +140,15 @@ export function row4Function(layout: KernelLayout, dh: number, heads: number, pa
     f64.const 1 f32.demote_f64 f32x4.splat local.set $one
     ;; the margin ($mt, fine bins) in report bins, plus the float32 lanes' error
     local.get $mt f64.const ${1 / FINE_PER_BIN} f64.mul f64.const ${F32_SLACK} f64.add f32.demote_f64 f32x4.splat local.set $delta
-    ${headLoop({ dh, headC, step: 16, load: 'local.get $p f32.load f64.promote_f32', size: 4, sums: false, reduce: laneSum, quad: `
+    ${headLoop({
+      dh,
+      headC,
+      step: 16,
+      load: 'local.get $p f32.load f64.promote_f32',
+      size: 4,
+      sums: false,
+      reduce: laneSum,
+      quad: `
             local.get $p v128.load local.set $r4
             ${binsAndCandidates('$r4', 'R')}
             local.get $ai4 local.get $j i32.const 2 i32.shl v128.load offset=${layout.a32} f32x4.mul local.get $r4 f32x4.mul
@@ -127,7 +160,8 @@ export function row4Function(layout: KernelLayout, dh: number, heads: number, pa
             else
               ${lanes((k) => countAt('R', k))}
               ${lanes((k) => countAt('C', k))}
-            end ` })}
+            end `,
+    })}
     ${storeExtremes(merge)}
     local.get $nf`;
   return {
@@ -135,14 +169,37 @@ export function row4Function(layout: KernelLayout, dh: number, heads: number, pa
     params: ROW_PARAMS,
     result: 'i32',
     locals: [
-      ['$j', 'i32'], ['$end', 'i32'], ['$cell', 'i32'], ['$f', 'i32'], ['$rem', 'i32'],
+      ['$j', 'i32'],
+      ['$end', 'i32'],
+      ['$cell', 'i32'],
+      ['$f', 'i32'],
+      ['$rem', 'i32'],
       ...f64s(['$r', '$v', '$t', '$ff', '$sminR', '$smaxR', '$sminC', '$smaxC', '$sabsR', '$sabsC']),
       ...v128s([
-        '$r4', '$v4', '$ax', '$c', '$ai4', '$bi4', '$scale', '$shift', '$halfBins', '$one', '$delta',
-        '$magic', '$addrR', '$addrC', '$candR', '$candC', '$minR', '$maxR', '$minC', '$maxC', '$absR', '$absC',
+        '$r4',
+        '$v4',
+        '$ax',
+        '$c',
+        '$ai4',
+        '$bi4',
+        '$scale',
+        '$shift',
+        '$halfBins',
+        '$one',
+        '$delta',
+        '$magic',
+        '$addrR',
+        '$addrC',
+        '$candR',
+        '$candC',
+        '$minR',
+        '$maxR',
+        '$minC',
+        '$maxC',
+        '$absR',
+        '$absC',
       ]),
     ],
     body,
   };
 }
-

@@ -37,7 +37,24 @@ const NEAR_EDGE = 2;
 const LOW_LANES = '0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23'; // [a, b, 0, 0] and [c, d, 0, 0] → [a, b, c, d]
 
 /** Arguments of `careful`, in order (locals of the row function of the same names). */
-const CAREFUL_ARGS = ['$rlo', '$rhi', '$vlo', '$vhi', '$binsR', '$binsC', '$candR', '$candC', '$addrR', '$addrC', '$id', '$j', '$nf', '$fineR', '$fineC', '$mt'];
+const CAREFUL_ARGS = [
+  '$rlo',
+  '$rhi',
+  '$vlo',
+  '$vhi',
+  '$binsR',
+  '$binsC',
+  '$candR',
+  '$candC',
+  '$addrR',
+  '$addrC',
+  '$id',
+  '$j',
+  '$nf',
+  '$fineR',
+  '$fineC',
+  '$mt',
+];
 
 /** The eight values of a quad with a candidate among them: each candidate decided, the rest counted. */
 export function carefulFunction(layout: KernelLayout): WasmFunction {
@@ -47,15 +64,29 @@ export function carefulFunction(layout: KernelLayout): WasmFunction {
     name: 'careful',
     params: [
       ...['$rlo', '$rhi', '$vlo', '$vhi', '$binsR', '$binsC', '$candR', '$candC', '$addrR', '$addrC'].map(v128),
-      ['$id', 'i32'], ['$j', 'i32'], ['$nf', 'i32'], ['$fineR', 'i32'], ['$fineC', 'i32'], ['$mt', 'f64'],
+      ['$id', 'i32'],
+      ['$j', 'i32'],
+      ['$nf', 'i32'],
+      ['$fineR', 'i32'],
+      ['$fineC', 'i32'],
+      ['$mt', 'f64'],
     ],
     result: 'i32',
-    locals: [['$t', 'f64'], ['$ff', 'f64'], ['$f', 'i32'], ['$rem', 'i32']],
+    locals: [
+      ['$t', 'f64'],
+      ['$ff', 'f64'],
+      ['$f', 'i32'],
+      ['$rem', 'i32'],
+    ],
     body: `
-      ${lanes((k) => `local.get $candR i32x4.extract_lane ${k}
-        if ${decide(lane(k < 2 ? '$rlo' : '$rhi', k % 2), 'R', k, `local.get $binsR i32x4.extract_lane ${k}`)} else ${count('R', k)} end`)}
-      ${lanes((k) => `local.get $candC i32x4.extract_lane ${k}
-        if ${decide(lane(k < 2 ? '$vlo' : '$vhi', k % 2), 'C', k, `local.get $binsC i32x4.extract_lane ${k}`)} else ${count('C', k)} end`)}
+      ${lanes(
+        (k) => `local.get $candR i32x4.extract_lane ${k}
+        if ${decide(lane(k < 2 ? '$rlo' : '$rhi', k % 2), 'R', k, `local.get $binsR i32x4.extract_lane ${k}`)} else ${count('R', k)} end`,
+      )}
+      ${lanes(
+        (k) => `local.get $candC i32x4.extract_lane ${k}
+        if ${decide(lane(k < 2 ? '$vlo' : '$vhi', k % 2), 'C', k, `local.get $binsC i32x4.extract_lane ${k}`)} else ${count('C', k)} end`,
+      )}
       local.get $nf`,
   };
 }
@@ -80,8 +111,12 @@ export function rowFunction(layout: KernelLayout, sums: boolean, dh: number, hea
     local.get $abs${m} local.get ${x} f64x2.abs f64x2.add local.set $abs${m}
     local.get $min${m} local.get ${x} f64x2.pmin local.set $min${m}
     local.get $max${m} local.get ${x} f64x2.pmax local.set $max${m}
-    ${sums ? `local.get $sum${m} local.get ${x} f64x2.add local.set $sum${m}
-    local.get $sq${m} local.get ${x} local.get ${x} f64x2.mul f64x2.add local.set $sq${m}` : ''}`;
+    ${
+      sums
+        ? `local.get $sum${m} local.get ${x} f64x2.add local.set $sum${m}
+    local.get $sq${m} local.get ${x} local.get ${x} f64x2.mul f64x2.add local.set $sq${m}`
+        : ''
+    }`;
   const cosine = (r: string, offset: number) => `
     local.get $ai2 local.get $j i32.const 3 i32.shl v128.load offset=${layout.a + offset} f64x2.mul local.get ${r} f64x2.mul
     local.get $bi2 local.get $j i32.const 3 i32.shl v128.load offset=${layout.b + offset} f64x2.mul f64x2.add`;
@@ -108,7 +143,15 @@ export function rowFunction(layout: KernelLayout, sums: boolean, dh: number, hea
     i32.const ${DIV_MUL} i32x4.splat local.set $divMul
     i32.const ${FINE_PER_BIN} i32x4.splat local.set $perBin
     i32.const ${NEAR_EDGE} i32x4.splat local.set $nearEdge
-    ${headLoop({ dh, headC, step: 4 * size, load: 'local.get $p f64.load', size, sums, reduce: (v) => `${lane(v, 0)} ${lane(v, 1)} f64.add`, quad: `
+    ${headLoop({
+      dh,
+      headC,
+      step: 4 * size,
+      load: 'local.get $p f64.load',
+      size,
+      sums,
+      reduce: (v) => `${lane(v, 0)} ${lane(v, 1)} f64.add`,
+      quad: `
             ${pairAt(0)} local.set $rlo
             ${pairAt(2 * size)} local.set $rhi
             ${binsAndCandidates('$rlo', '$rhi', 'R')}
@@ -126,7 +169,8 @@ export function rowFunction(layout: KernelLayout, sums: boolean, dh: number, hea
             else
               ${lanes((k) => count('R', k))}
               ${lanes((k) => count('C', k))}
-            end ` })}
+            end `,
+    })}
     ${storeExtremes(minmax)}
     ${sums ? [addSum('$sumR', '$ssumR', 8 * STATE.sumR), addSum('$sqR', '$ssqR', 8 * STATE.sumSqR), addSum('$sumC', '$ssumC', 8 * STATE.sumC), addSum('$sqC', '$ssqC', 8 * STATE.sumSqC)].join('\n') : ''}
     local.get $nf`;
@@ -135,12 +179,43 @@ export function rowFunction(layout: KernelLayout, sums: boolean, dh: number, hea
     params: ROW_PARAMS,
     result: 'i32',
     locals: [
-      ['$j', 'i32'], ['$end', 'i32'], ['$cell', 'i32'], ['$f', 'i32'], ['$rem', 'i32'],
+      ['$j', 'i32'],
+      ['$end', 'i32'],
+      ['$cell', 'i32'],
+      ['$f', 'i32'],
+      ['$rem', 'i32'],
       ...f64s(['$r', '$v', '$t', '$ff', '$sminR', '$smaxR', '$sminC', '$smaxC', '$sabsR', '$sabsC', '$ssumR', '$ssqR', '$ssumC', '$ssqC']),
       ...v128s([
-        '$rlo', '$rhi', '$vlo', '$vhi', '$binsR', '$binsC', '$ai2', '$bi2', '$scale', '$shift', '$last4', '$divMul', '$perBin', '$nearEdge',
-        '$fineR4', '$fineC4', '$addrR', '$addrC', '$candR', '$candC',
-        '$minR', '$maxR', '$minC', '$maxC', '$absR', '$absC', '$sumR', '$sqR', '$sumC', '$sqC',
+        '$rlo',
+        '$rhi',
+        '$vlo',
+        '$vhi',
+        '$binsR',
+        '$binsC',
+        '$ai2',
+        '$bi2',
+        '$scale',
+        '$shift',
+        '$last4',
+        '$divMul',
+        '$perBin',
+        '$nearEdge',
+        '$fineR4',
+        '$fineC4',
+        '$addrR',
+        '$addrC',
+        '$candR',
+        '$candC',
+        '$minR',
+        '$maxR',
+        '$minC',
+        '$maxC',
+        '$absR',
+        '$absC',
+        '$sumR',
+        '$sqR',
+        '$sumC',
+        '$sqC',
       ]),
     ],
     body,
@@ -151,7 +226,11 @@ export function rowFunction(layout: KernelLayout, sums: boolean, dh: number, hea
 export function accumulateFunction(): WasmFunction {
   return {
     name: 'accumulate',
-    params: [['$dst', 'i32'], ['$src', 'i32'], ['$count', 'i32']],
+    params: [
+      ['$dst', 'i32'],
+      ['$src', 'i32'],
+      ['$count', 'i32'],
+    ],
     locals: [['$end', 'i32']],
     body: `
       local.get $src local.get $count i32.const 2 i32.shl i32.add local.set $end
@@ -175,4 +254,3 @@ export function accumulateFunction(): WasmFunction {
       end`,
   };
 }
-

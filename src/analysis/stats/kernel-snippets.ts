@@ -20,8 +20,18 @@ export const v128s = (names: string[]) => names.map((n) => [n, 'v128'] as [strin
 
 /** Parameters of every row function (RowKernel). */
 export const ROW_PARAMS: [string, 'i32' | 'f64'][] = [
-  ['$p', 'i32'], ['$j0', 'i32'], ['$j1', 'i32'], ['$ai', 'f64'], ['$bi', 'f64'], ['$id', 'i32'], ['$nf', 'i32'],
-  ['$state', 'i32'], ['$fineR', 'i32'], ['$fineC', 'i32'], ['$head', 'i32'], ['$mt', 'f64'],
+  ['$p', 'i32'],
+  ['$j0', 'i32'],
+  ['$j1', 'i32'],
+  ['$ai', 'f64'],
+  ['$bi', 'f64'],
+  ['$id', 'i32'],
+  ['$nf', 'i32'],
+  ['$state', 'i32'],
+  ['$fineR', 'i32'],
+  ['$fineC', 'i32'],
+  ['$head', 'i32'],
+  ['$mt', 'f64'],
 ];
 
 /** WebAssembly text shared by the row functions and the `careful` functions. */
@@ -61,19 +71,24 @@ export function snippets(layout: KernelLayout) {
   const extremeOffsets = [STATE.minR, STATE.maxR, STATE.minC, STATE.maxC].map((k) => 8 * k);
   const loadExtremes = extremes.map((v, k) => `local.get $state f64.load offset=${extremeOffsets[k]} local.set ${v}`).join('\n');
   /** The vector extremes ($minR … $maxC) merged into the scalar ones by `merge`, then stored. */
-  const storeExtremes = (merge: (vector: string, scalar: string, cmp: 'f64.lt' | 'f64.gt') => string) => [
-    merge('$minR', '$sminR', 'f64.lt'),
-    merge('$maxR', '$smaxR', 'f64.gt'),
-    merge('$minC', '$sminC', 'f64.lt'),
-    merge('$maxC', '$smaxC', 'f64.gt'),
-    ...extremes.map((v, k) => `local.get $state local.get ${v} f64.store offset=${extremeOffsets[k]}`),
-  ].join('\n');
+  const storeExtremes = (merge: (vector: string, scalar: string, cmp: 'f64.lt' | 'f64.gt') => string) =>
+    [
+      merge('$minR', '$sminR', 'f64.lt'),
+      merge('$maxR', '$smaxR', 'f64.gt'),
+      merge('$minC', '$sminC', 'f64.lt'),
+      merge('$maxC', '$smaxC', 'f64.gt'),
+      ...extremes.map((v, k) => `local.get $state local.get ${v} f64.store offset=${extremeOffsets[k]}`),
+    ].join('\n');
   const scalarTotals = (x: string, m: 'R' | 'C', sums: boolean) => `
     local.get $sabs${m} local.get ${x} f64.abs f64.add local.set $sabs${m}
     local.get ${x} local.get $smin${m} local.get ${x} local.get $smin${m} f64.lt select local.set $smin${m}
     local.get ${x} local.get $smax${m} local.get ${x} local.get $smax${m} f64.gt select local.set $smax${m}
-    ${sums ? `local.get $ssum${m} local.get ${x} f64.add local.set $ssum${m}
-    local.get $ssq${m} local.get ${x} local.get ${x} f64.mul f64.add local.set $ssq${m}` : ''}`;
+    ${
+      sums
+        ? `local.get $ssum${m} local.get ${x} f64.add local.set $ssum${m}
+    local.get $ssq${m} local.get ${x} local.get ${x} f64.mul f64.add local.set $ssq${m}`
+        : ''
+    }`;
   /** The entries [j, end) one by one in float64 ($r from `load`, the panel entry at $p). */
   const singles = (load: string, size: number, sums: boolean) => `
         block $singlesDone
@@ -135,4 +150,3 @@ export function snippets(layout: KernelLayout) {
     end`;
   return { flag, count, decide, lane, lanes, loadExtremes, storeExtremes, headLoop };
 }
-

@@ -1,14 +1,5 @@
 import { AtlasError } from '../errors.ts';
-import {
-  CONDITIONS,
-  METRICS,
-  PAIR_TYPES,
-  type LayerStats,
-  type Metric,
-  type MetricStats,
-  type Pairs,
-  type Summary,
-} from '../output-schema.ts';
+import { CONDITIONS, METRICS, PAIR_TYPES, type LayerStats, type Metric, type MetricStats, type Pairs, type Summary } from '../output-schema.ts';
 import { BLOCK_COUNT, BLOCKS } from '../shapes.ts';
 import { distanceTable } from './comparisons.ts';
 import { distinctRows } from './distinct-rows.ts';
@@ -60,9 +51,7 @@ function pairsOf<T>(make: (pair: number) => T): Pairs<T> {
 }
 
 function summaries(result: MatrixResult, metric: number, d: number): Pairs<Summary> {
-  return pairsOf((pair) =>
-    summariseWith(result, metric, pair, d),
-  );
+  return pairsOf((pair) => summariseWith(result, metric, pair, d));
 }
 
 function summariseWith(result: MatrixResult, metric: number, pair: number, d: number): Summary {
@@ -81,7 +70,10 @@ function checkInput(input: LayerStatsInput): void {
     throw new AtlasError(`n_embd (${nEmbd}) must be a positive multiple of n_head (${nHead}).`, where, 'check the model config.');
   }
   const size = nSentences * BLOCK_COUNT * nEmbd;
-  for (const [name, a] of [['target', input.target], ['nontarget', input.nontarget]] as const) {
+  for (const [name, a] of [
+    ['target', input.target],
+    ['nontarget', input.nontarget],
+  ] as const) {
     if (a.length !== size) {
       throw new AtlasError(
         `The ${name} activations hold ${a.length} values, expected ${nSentences} × ${BLOCK_COUNT * nEmbd} = ${size}.`,
@@ -214,7 +206,6 @@ function exampleLooks(input: LayerStatsInput, warnings: string[]): LayerStats['e
     neuronValues: [column(neurons[0]), column(neurons[1])],
   };
 }
-
 
 let warming: Promise<void> | null = null;
 

@@ -6,11 +6,7 @@ import { computeLayerStats, type LayerStatsInput, type LayerStatsResult } from '
  * thread waits at a layer's end. Inputs are made lazily (`input(i)`), results are handed out
  * in order, and at most `inFlight` layers' results are held at once.
  */
-export async function* layerStatsInOrder(
-  count: number,
-  input: (index: number) => LayerStatsInput,
-  inFlight = 2,
-): AsyncGenerator<LayerStatsResult> {
+export async function* layerStatsInOrder(count: number, input: (index: number) => LayerStatsInput, inFlight = 2): AsyncGenerator<LayerStatsResult> {
   const pending: Promise<LayerStatsResult>[] = [];
   let next = 0;
   while (next < count && pending.length < inFlight) pending.push(computeLayerStats(input(next++)));

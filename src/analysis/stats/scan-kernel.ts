@@ -37,8 +37,18 @@ export { kernelLayout, type Elem, type KernelLayout };
  */
 
 export type RowKernel = (
-  p: number, j0: number, j1: number, ai: number, bi: number, id: number, nf: number,
-  state: number, fineR: number, fineC: number, head: number, marginFine: number,
+  p: number,
+  j0: number,
+  j1: number,
+  ai: number,
+  bi: number,
+  id: number,
+  nf: number,
+  state: number,
+  fineR: number,
+  fineC: number,
+  head: number,
+  marginFine: number,
 ) => number;
 
 export interface Kernel {

@@ -120,7 +120,10 @@ async function scanWith(kernel: Kernel, cols: Columns, options: ScanOptions): Pr
   const rows = options.sums ? (kernel.rowsSums as RowKernel[]) : kernel.rows;
   const elemBytes = kernel.elem === 'f32' ? 4 : 8;
   const counts = [new Float64Array(PAIR_COUNT), new Float64Array(PAIR_COUNT)]; // [slot][pair]
-  const exact: ExactValues[] = [{ pair: [], value: [] }, { pair: [], value: [] }];
+  const exact: ExactValues[] = [
+    { pair: [], value: [] },
+    { pair: [], value: [] },
+  ];
   const qq: number[] = [];
   // Columns where a metric is undefined; a prefix count finds runs without them.
   const badBefore = new Int32Array(m + 1);
@@ -187,8 +190,20 @@ async function scanWith(kernel: Kernel, cols: Columns, options: ScanOptions): Pr
         const pair = PAIR_OF_BLOCKS[rb][cb];
         if (nf + 2 * (j1 - j0) > layout.flagCapacity) resolveFlags();
         const run = (r0: number, r1: number) => {
-          nf = rows[pair](rowBase + elemBytes * r0, r0, r1, a[i], b[i], i * m, nf, layout.state + STATE_PAIR_BYTES * pair,
-            layout.fine + 4 * fineIndex(SLOT_R, pair), layout.fine + 4 * fineIndex(SLOT_C, pair), headRow, mt);
+          nf = rows[pair](
+            rowBase + elemBytes * r0,
+            r0,
+            r1,
+            a[i],
+            b[i],
+            i * m,
+            nf,
+            layout.state + STATE_PAIR_BYTES * pair,
+            layout.fine + 4 * fineIndex(SLOT_R, pair),
+            layout.fine + 4 * fineIndex(SLOT_C, pair),
+            headRow,
+            mt,
+          );
           counts[SLOT_R][pair] += r1 - r0;
           counts[SLOT_C][pair] += r1 - r0;
         };
@@ -219,7 +234,10 @@ async function scanWith(kernel: Kernel, cols: Columns, options: ScanOptions): Pr
   resolveFlags();
 
   const acc: Accumulator[][] = [[], []];
-  for (const [metric, slot] of [[METRIC_COS, SLOT_C], [METRIC_CORR, SLOT_R]]) {
+  for (const [metric, slot] of [
+    [METRIC_COS, SLOT_C],
+    [METRIC_CORR, SLOT_R],
+  ]) {
     const at =
       slot === SLOT_R
         ? { min: STATE.minR, max: STATE.maxR, sum: STATE.sumR, sumSq: STATE.sumSqR }

@@ -25,11 +25,11 @@ export interface WasmFunction {
 
 /** Opcodes without immediates; prefixed ones (0xfc, 0xfd) as [prefix, code], the code LEB128-encoded. */
 const OPCODES: Record<string, number[]> = {
-  'unreachable': [0x00],
-  'nop': [0x01],
-  'return': [0x0f],
-  'drop': [0x1a],
-  'select': [0x1b],
+  unreachable: [0x00],
+  nop: [0x01],
+  return: [0x0f],
+  drop: [0x1a],
+  select: [0x1b],
   'i32.eqz': [0x45],
   'i32.eq': [0x46],
   'i32.ne': [0x47],
@@ -264,20 +264,41 @@ function assembleBody(fn: WasmFunction, functions: Map<string, number>): number[
 /** A module importing `env.memory` (at least `pages` 64 KiB pages) and exporting `functions`. */
 export function assembleModule(functions: WasmFunction[], pages: number): Uint8Array<ArrayBuffer> {
   const indices = new Map(functions.map((fn, i) => [`$${fn.name}`, i]));
-  const types = functions.map((fn) => [
-    0x60,
-    ...vector(fn.params.map(([, t]) => [VALTYPE[t]])),
-    ...vector(fn.result ? [[VALTYPE[fn.result]]] : []),
-  ]);
+  const types = functions.map((fn) => [0x60, ...vector(fn.params.map(([, t]) => [VALTYPE[t]])), ...vector(fn.result ? [[VALTYPE[fn.result]]] : [])]);
   const memoryLimits: number[] = [0x00];
   uleb(pages, memoryLimits);
   const importEntry = [...name('env'), ...name('memory'), 0x02, ...memoryLimits];
   const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vector(types)),
     ...section(2, vector([importEntry])),
-    ...section(3, vector(functions.map((_, i) => { const o: number[] = []; uleb(i, o); return o; }))),
-    ...section(7, vector(functions.map((fn, i) => { const o = [...name(fn.name), 0x00]; uleb(i, o); return o; }))),
+    ...section(
+      3,
+      vector(
+        functions.map((_, i) => {
+          const o: number[] = [];
+          uleb(i, o);
+          return o;
+        }),
+      ),
+    ),
+    ...section(
+      7,
+      vector(
+        functions.map((fn, i) => {
+          const o = [...name(fn.name), 0x00];
+          uleb(i, o);
+          return o;
+        }),
+      ),
+    ),
     ...section(10, vector(functions.map((fn) => assembleBody(fn, indices)))),
   ];
   return Uint8Array.from(bytes);

@@ -17,7 +17,11 @@ let view: CompareView;
 beforeAll(() => {
   // "her" spreads its QK target by 0.2 at every layer, "him" by 0.25 at layer 1 and 0.3 at layer 2
   writeSyntheticAnalysis(join(root, 'her'), { name: 'her', layers: [0, 1, 2], statsFor: (layer) => layerStats(layer, { cosine: { target: { QK: 0.2 } } }) });
-  writeSyntheticAnalysis(join(root, 'him'), { name: 'him', layers: [1, 2, 3], statsFor: (layer) => layerStats(layer, { cosine: { target: { QK: layer === 1 ? 0.25 : 0.3 } } }) });
+  writeSyntheticAnalysis(join(root, 'him'), {
+    name: 'him',
+    layers: [1, 2, 3],
+    statsFor: (layer) => layerStats(layer, { cosine: { target: { QK: layer === 1 ? 0.25 : 0.3 } } }),
+  });
   [pair] = comparablePairs([loadAnalysis(join(root, 'him')), loadAnalysis(join(root, 'her'))]);
   view = compareView(pair, link);
 });
@@ -34,7 +38,8 @@ function distances(a: readonly number[], b: readonly number[]): { ks: number; wa
     fb += b[i] * width;
     const right = fa - fb;
     ks = Math.max(ks, Math.abs(right));
-    wasserstein += left * right >= 0 ? (width * (Math.abs(left) + Math.abs(right))) / 2 : (width * (left * left + right * right)) / (2 * (Math.abs(left) + Math.abs(right)));
+    wasserstein +=
+      left * right >= 0 ? (width * (Math.abs(left) + Math.abs(right))) / 2 : (width * (left * left + right * right)) / (2 * (Math.abs(left) + Math.abs(right)));
   }
   return { ks, wasserstein };
 }
@@ -66,13 +71,19 @@ describe('compareView', () => {
     }
     // the same two targets elsewhere: no distance, no ratio to speak of
     const qq = cosine.figures.find((f) => f.pair === 'QQ')!;
-    expect(qq.rows.map((r) => [r.ks, r.wasserstein])).toEqual([['0.000', '0.000'], ['0.000', '0.000']]);
+    expect(qq.rows.map((r) => [r.ks, r.wasserstein])).toEqual([
+      ['0.000', '0.000'],
+      ['0.000', '0.000'],
+    ]);
   });
 
   it('gives the distance table every common layer and pair type, linked to the figures', () => {
     const [, correlation] = view.metrics;
     expect(correlation.distances.id).toBe('distances-correlation');
-    expect(correlation.distances.rows.map((r) => [r.layer, r.cells.length])).toEqual([[1, 6], [2, 6]]);
+    expect(correlation.distances.rows.map((r) => [r.layer, r.cells.length])).toEqual([
+      [1, 6],
+      [2, 6],
+    ]);
     expect(correlation.distances.figureId('KV')).toBe('distributions-kv-correlation');
     expect(correlation.figures.map((f) => f.svg.startsWith('<svg'))).toEqual([true, true, true, true, true, true]);
   });

@@ -22,14 +22,24 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('fileSize', () => {
   it('shows kB (at least 1) below a megabyte and MB above', () => {
-    expect([fileSize(10), fileSize(1499), fileSize(1500), fileSize(999_499), fileSize(1_000_000), fileSize(12_345_678)]).toEqual(['1 kB', '1 kB', '2 kB', '999 kB', '1.0 MB', '12.3 MB']);
+    expect([fileSize(10), fileSize(1499), fileSize(1500), fileSize(999_499), fileSize(1_000_000), fileSize(12_345_678)]).toEqual([
+      '1 kB',
+      '1 kB',
+      '2 kB',
+      '999 kB',
+      '1.0 MB',
+      '12.3 MB',
+    ]);
   });
 });
 
 describe('dataView', () => {
   it('gives one row per analysed layer, each file named by what differs', () => {
     const view = dataView(analysis, link);
-    expect(view.layerFiles.map((row) => [row.layer, row.href])).toEqual([[0, '/base/her/layer-0/'], [2, '/base/her/layer-2/']]);
+    expect(view.layerFiles.map((row) => [row.layer, row.href])).toEqual([
+      [0, '/base/her/layer-0/'],
+      [2, '/base/her/layer-2/'],
+    ]);
     const labels = view.layerFiles[1].files.map((f) => f.label);
     expect(labels).toContain('json');
     expect(labels).toContain('target.npy');

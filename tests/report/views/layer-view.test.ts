@@ -16,11 +16,19 @@ let view: LayerView;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'qkv-layer-view-'));
   writeSyntheticAnalysis(dir, {
-    name: 'her', layers: [0, 1, 3], nEmbd: 8, nHead: 2,
+    name: 'her',
+    layers: [0, 1, 3],
+    nEmbd: 8,
+    nHead: 2,
     statsFor: (layer) => {
       const stats = layerStats(layer, { nEmbd: 8, nHead: 2, cosine: { target: { QK: 0.31 } } });
       stats.cosine.zeroNorm.target = [9, 20]; // two neurons (K1, V4) without a direction at the target
-      stats.cosine.qqVariance.target = { n: 28, rows: { groups: 7, r2: 0.5, adjustedR2: 0.4125 }, headPairs: { groups: 3, r2: 0.1, adjustedR2: 0.0333 }, rowsByHead: { groups: 14, r2: 0.7, adjustedR2: 0.5 } };
+      stats.cosine.qqVariance.target = {
+        n: 28,
+        rows: { groups: 7, r2: 0.5, adjustedR2: 0.4125 },
+        headPairs: { groups: 3, r2: 0.1, adjustedR2: 0.0333 },
+        rowsByHead: { groups: 14, r2: 0.7, adjustedR2: 0.5 },
+      };
       stats.warnings = ['a warning'];
       return stats;
     },
@@ -98,9 +106,17 @@ describe('layerView', () => {
 
   it('draws the within and across histograms for both tokens, and passes the warnings on', () => {
     expect(view.histograms[0].panels.map((p) => p.title)).toEqual([
-      'Target, within-matrix', 'Target, across-matrix', 'Comparison token, within-matrix', 'Comparison token, across-matrix',
+      'Target, within-matrix',
+      'Target, across-matrix',
+      'Comparison token, within-matrix',
+      'Comparison token, across-matrix',
     ]);
-    expect(view.histograms[0].panels.map((p) => p.id)).toEqual(['histogram-within-target-cosine', 'histogram-across-target-cosine', 'histogram-within-nontarget-cosine', 'histogram-across-nontarget-cosine']);
+    expect(view.histograms[0].panels.map((p) => p.id)).toEqual([
+      'histogram-within-target-cosine',
+      'histogram-across-target-cosine',
+      'histogram-within-nontarget-cosine',
+      'histogram-across-nontarget-cosine',
+    ]);
     expect(view.warnings).toEqual(['a warning']);
     expect(view.links.methodsHeads).toBe('/base/methods/#per-head');
   });

@@ -16,7 +16,11 @@ let other: Analysis;
 
 beforeAll(() => {
   // "her": the target's QQ spread rises from layer to layer (0.1, 0.2, 0.3); the comparison token stays at 0.15
-  writeSyntheticAnalysis(join(root, 'her'), { name: 'her', layers: [0, 1, 2], statsFor: (layer) => layerStats(layer, { cosine: { target: { QQ: 0.1 * (layer + 1) } } }) });
+  writeSyntheticAnalysis(join(root, 'her'), {
+    name: 'her',
+    layers: [0, 1, 2],
+    statsFor: (layer) => layerStats(layer, { cosine: { target: { QQ: 0.1 * (layer + 1) } } }),
+  });
   writeSyntheticAnalysis(join(root, 'him'), { name: 'him', layers: [2] });
   writeSyntheticAnalysis(join(root, 'other'), { name: 'other', layers: [5] }); // no layer in common with "her"
   [her, him, other] = ['her', 'him', 'other'].map((name) => loadAnalysis(join(root, name)));
@@ -31,7 +35,10 @@ describe('setView', () => {
 
   it('draws two trend charts per metric and words the trend of each pair type', () => {
     const view = setView(her, [her], link);
-    expect(view.trendFigures.map((f) => [f.metric, f.svg.length])).toEqual([['cosine', 2], ['correlation', 2]]);
+    expect(view.trendFigures.map((f) => [f.metric, f.svg.length])).toEqual([
+      ['cosine', 2],
+      ['correlation', 2],
+    ]);
     const qq = view.trendFigures[0].sentences.find((s) => s.startsWith('QQ'));
     expect(qq).toBeDefined();
     expect(view.trendStyles.map((s) => s.key)).toEqual(['target', 'nontarget', 'shuffled']);

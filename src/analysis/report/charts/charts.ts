@@ -37,10 +37,19 @@ export function densityChart(data: HistogramData, options: DensityOptions): stri
     y: { label: 'Density', labelArrow: 'none', grid: true, ticks: 4, nice: true },
     marks: [
       Plot.ruleY([0]),
-      ...data.styles.map((style) => Plot.lineY(data.points.filter((p) => p.series === style.key), {
-        x: 'x', y: 'y', stroke: style.colour, strokeWidth: style.dash === 'solid' ? 1.8 : 1.5, strokeDasharray: DASH_PATTERNS[style.dash],
-        strokeOpacity: style.opacity,
-      })),
+      ...data.styles.map((style) =>
+        Plot.lineY(
+          data.points.filter((p) => p.series === style.key),
+          {
+            x: 'x',
+            y: 'y',
+            stroke: style.colour,
+            strokeWidth: style.dash === 'solid' ? 1.8 : 1.5,
+            strokeDasharray: DASH_PATTERNS[style.dash],
+            strokeOpacity: style.opacity,
+          },
+        ),
+      ),
     ],
   });
 }
@@ -79,7 +88,15 @@ export function scatterChart(points: ScatterPoint[], options: ScatterOptions & {
     y: { domain: yDomain, label: options.yLabel, labelAnchor: 'center', labelArrow: 'none', ticks: 5 },
     marks: [
       Plot.frame({ strokeOpacity: 0.3 }),
-      options.identity ? Plot.line([[xDomain[0], xDomain[0]], [xDomain[1], xDomain[1]]], { strokeDasharray: '4,4', strokeOpacity: 0.4 }) : null,
+      options.identity
+        ? Plot.line(
+            [
+              [xDomain[0], xDomain[0]],
+              [xDomain[1], xDomain[1]],
+            ],
+            { strokeDasharray: '4,4', strokeOpacity: 0.4 },
+          )
+        : null,
       dotsPath(points, { colour: options.colour, radius: options.radius ?? 2.2, opacity: 0.7 }),
     ],
   });
@@ -106,7 +123,10 @@ export function rasterChart(view: RasterView, options: RasterOptions): string {
     ariaLabel: options.ariaLabel,
     width: view.frame.width + marginLeft + marginRight,
     height: view.frame.height + marginTop + marginBottom,
-    marginLeft, marginRight, marginTop, marginBottom,
+    marginLeft,
+    marginRight,
+    marginTop,
+    marginBottom,
     x: { domain: view.xDomain, label: options.xLabel, labelAnchor: 'center', labelArrow: 'none', ticks: options.xTicks ?? 6 },
     y: { domain: view.yDomain, label: options.yLabel, labelAnchor: 'center', labelArrow: 'none', ticks: 4, grid: true },
     marks: [
@@ -156,7 +176,10 @@ export function matrixLegend(): string {
     ariaLabel: 'Colour scale: blue for −0.4 and below, white for 0, red for 0.4 and above.',
     width: 260,
     height: 46,
-    marginLeft: 12, marginRight: 12, marginTop: 4, marginBottom: 28,
+    marginLeft: 12,
+    marginRight: 12,
+    marginTop: 4,
+    marginBottom: 28,
     x: { domain: [-0.4, 0.4], ticks: [-0.4, -0.2, 0, 0.2, 0.4], label: 'Similarity (clipped to ±0.4)', labelAnchor: 'center', labelArrow: 'none' },
     y: { axis: null },
     marks: [Plot.rectY(steps, { x1: 'from', x2: 'to', y1: 0, y2: 1, fill: 'colour', insetLeft: -0.3 })],
@@ -172,9 +195,20 @@ export function vectorMaskChart(nEmbd: number): string {
     ariaLabel: `Vector mask: indices ${ranges.join(', ')}.`,
     width: 340,
     height: 220,
-    marginLeft: 48, marginBottom: 36, marginTop: 12, marginRight: 12,
+    marginLeft: 48,
+    marginBottom: 36,
+    marginTop: 12,
+    marginRight: 12,
     x: { domain: [0, BLOCK_COUNT * d], ticks: blockStarts(d), label: `Index (${BLOCKS.join(' | ')})`, labelAnchor: 'center', labelArrow: 'none' },
-    y: { domain: [0.5, BLOCK_COUNT + 0.5], ticks: segments.map((s) => s.y), tickFormat: (v: number) => `${v} (${BLOCKS[v - 1]})`, label: 'Mask value', labelAnchor: 'center', labelArrow: 'none', grid: true },
+    y: {
+      domain: [0.5, BLOCK_COUNT + 0.5],
+      ticks: segments.map((s) => s.y),
+      tickFormat: (v: number) => `${v} (${BLOCKS[v - 1]})`,
+      label: 'Mask value',
+      labelAnchor: 'center',
+      labelArrow: 'none',
+      grid: true,
+    },
     marks: [
       Plot.link(segments, { x1: 'x1', x2: 'x2', y1: 'y', y2: 'y', stroke: (s: (typeof segments)[number]) => BLOCK_COLOUR_VARS[s.block], strokeWidth: 6 }),
       Plot.frame({ strokeOpacity: 0.3 }),
@@ -195,7 +229,23 @@ export function matrixMaskChart(nEmbd: number, colours: Record<string, string>):
     for (let c = r; c < BLOCK_COUNT; c++) {
       const pair = BLOCKS[r] + BLOCKS[c];
       const [x0, x1, y0, y1] = [c * d, (c + 1) * d, r * d, (r + 1) * d];
-      shapes.push({ pair, value: (r + 1) * (c + 1), points: r === c ? [[x0, y0], [x1, y0], [x1, y1]] : [[x0, y0], [x1, y0], [x1, y1], [x0, y1]] });
+      shapes.push({
+        pair,
+        value: (r + 1) * (c + 1),
+        points:
+          r === c
+            ? [
+                [x0, y0],
+                [x1, y0],
+                [x1, y1],
+              ]
+            : [
+                [x0, y0],
+                [x1, y0],
+                [x1, y1],
+                [x0, y1],
+              ],
+      });
     }
   }
   const polygons: Plot.RenderFunction = (_index, scales, _values, _dimensions, context) => {
@@ -220,7 +270,10 @@ export function matrixMaskChart(nEmbd: number, colours: Record<string, string>):
     ariaLabel: `Matrix mask: the upper triangle of the similarity matrix, without the diagonal, split into ${countWord(PAIR_COUNT)} pair types by the product of the mask values: ${shapes.map((s) => `${s.pair} ${s.value}`).join(', ')}; the diagonal and the lower triangle are 0.`,
     width: 260,
     height: 250,
-    marginLeft: 30, marginRight: 8, marginTop: 8, marginBottom: 30,
+    marginLeft: 30,
+    marginRight: 8,
+    marginTop: 8,
+    marginBottom: 30,
     x: { domain: [0, n], ticks: centres, tickFormat: blockLetter(d), tickSize: 0, label: null },
     y: { domain: [n, 0], ticks: centres, tickFormat: blockLetter(d), tickSize: 0, label: null },
     marks: [
@@ -263,7 +316,10 @@ export function heatmapChart(cells: HeadCell[], options: HeatmapOptions): string
     ariaLabel: options.ariaLabel,
     width: side + 40,
     height: side + 36,
-    marginLeft: 32, marginRight: 8, marginTop: 4, marginBottom: 32,
+    marginLeft: 32,
+    marginRight: 8,
+    marginTop: 4,
+    marginBottom: 32,
     // heads are numbered 0, 1, 2 (the domain's half steps made Plot write "1.0", whose width ran into the axis label)
     x: { domain: [-0.5, options.nHead - 0.5], ticks, tickFormat: 'd', label: options.columnLabel, labelAnchor: 'center', labelArrow: 'none', tickSize: 0 },
     y: { domain: [options.nHead - 0.5, -0.5], ticks, tickFormat: 'd', label: options.rowLabel, labelAnchor: 'center', labelArrow: 'none', tickSize: 0 },
@@ -300,7 +356,10 @@ export function heatLegend(domain: readonly [number, number], label: string): st
     ariaLabel: `Colour scale of the head tables: white for ${formatNumber(domain[0])}, dark red for ${formatNumber(domain[1])}.`,
     width: 260,
     height: 46,
-    marginLeft: 16, marginRight: 16, marginTop: 4, marginBottom: 28,
+    marginLeft: 16,
+    marginRight: 16,
+    marginTop: 4,
+    marginBottom: 28,
     x: { domain: [domain[0], domain[1]], ticks, tickFormat: (v: number) => formatNumber(v), label, labelAnchor: 'center', labelArrow: 'none' },
     y: { axis: null },
     marks: [Plot.rectY(cells, { x1: 'from', x2: 'to', y1: 0, y2: 1, fill: 'colour', insetLeft: -0.3 }), Plot.frame({ strokeOpacity: 0.3 })],
@@ -380,8 +439,23 @@ export function quantileChart(boxes: QuantileBox[], options: QuantileOptions): s
     const colour = options.colours[set];
     return [
       Plot.ruleX(subset, { x: slot, y1: 'p05', y2: 'p95', stroke: colour, strokeWidth: 1.2 }),
-      Plot.rect(subset, { x1: (box: QuantileBox) => slot(box) - half, x2: (box: QuantileBox) => slot(box) + half, y1: 'p25', y2: 'p75', fill: colour, fillOpacity: 0.35, stroke: colour }),
-      Plot.link(subset, { x1: (box: QuantileBox) => slot(box) - half, x2: (box: QuantileBox) => slot(box) + half, y1: 'median', y2: 'median', stroke: colour, strokeWidth: 2 }),
+      Plot.rect(subset, {
+        x1: (box: QuantileBox) => slot(box) - half,
+        x2: (box: QuantileBox) => slot(box) + half,
+        y1: 'p25',
+        y2: 'p75',
+        fill: colour,
+        fillOpacity: 0.35,
+        stroke: colour,
+      }),
+      Plot.link(subset, {
+        x1: (box: QuantileBox) => slot(box) - half,
+        x2: (box: QuantileBox) => slot(box) + half,
+        y1: 'median',
+        y2: 'median',
+        stroke: colour,
+        strokeWidth: 2,
+      }),
     ];
   });
   return renderPlot({
@@ -389,7 +463,14 @@ export function quantileChart(boxes: QuantileBox[], options: QuantileOptions): s
     width: options.width ?? Math.max(320, Math.min(720, 60 + layers.length * 52)),
     height: 220,
     marginLeft: 44,
-    x: { domain: [-0.6, layers.length - 0.4], ticks: layers.map((_, i) => i), tickFormat: (i: number) => String(layers[i]), label: 'Layer', labelAnchor: 'center', labelArrow: 'none' },
+    x: {
+      domain: [-0.6, layers.length - 0.4],
+      ticks: layers.map((_, i) => i),
+      tickFormat: (i: number) => String(layers[i]),
+      label: 'Layer',
+      labelAnchor: 'center',
+      labelArrow: 'none',
+    },
     y: { domain: [-1, 1], label: options.yLabel, labelArrow: 'none', grid: true, ticks: 5 },
     marks: [Plot.ruleY([0], { strokeOpacity: 0.3 }), ...marks],
   });

@@ -82,7 +82,12 @@ export function compareView(pair: SetPair, link: Link): CompareView {
       a: a.layers.filter((layer) => !layers.includes(layer)),
       b: b.layers.filter((layer) => !layers.includes(layer)),
     },
-    sets: ([['a', a], ['b', b]] as const).map(([side, analysis]) => ({
+    sets: (
+      [
+        ['a', a],
+        ['b', b],
+      ] as const
+    ).map(([side, analysis]) => ({
       side,
       name: analysis.name,
       href: link(paths.set(analysis.name)),

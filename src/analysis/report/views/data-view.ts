@@ -45,16 +45,27 @@ export function dataView(analysis: Analysis, link: Link): DataView {
     set,
     title: manifest.set.title,
     links: { home: link(paths.home()), set: link(paths.set(set)) },
-    setFiles: files.filter((f) => f.layer === null).map((f) => ({
-      label: f.file, file: f.file, href: linkTo(f.file), description: f.description, size: fileSize(f.bytes().length),
-    })),
+    setFiles: files
+      .filter((f) => f.layer === null)
+      .map((f) => ({
+        label: f.file,
+        file: f.file,
+        href: linkTo(f.file),
+        description: f.description,
+        size: fileSize(f.bytes().length),
+      })),
     layerFiles: analysis.layers.map((layer) => ({
       layer,
       href: link(paths.layer(set, layer)),
       // the row names the layer: layer-2-target.npy → target.npy, layer-2.json → json
-      files: files.filter((f) => f.layer === layer).map((f) => ({
-        label: f.file.replace(`layer-${layer}`, '').replace(/^[-.]/, '') || f.file, file: f.file, href: linkTo(f.file), description: f.description,
-      })),
+      files: files
+        .filter((f) => f.layer === layer)
+        .map((f) => ({
+          label: f.file.replace(`layer-${layer}`, '').replace(/^[-.]/, '') || f.file,
+          file: f.file,
+          href: linkTo(f.file),
+          description: f.description,
+        })),
     })),
     nSentences: manifest.sentences.length,
     width: 3 * manifest.model.n_embd,
@@ -66,9 +77,14 @@ export function dataView(analysis: Analysis, link: Link): DataView {
 export function layerDataLinks(analysis: Analysis, layer: number, link: Link): { files: DataLink[]; howTo: string } {
   return {
     // the row's label names the layer, so each link shows what differs: layer-2-target.npy → target.npy, layer-2.json → .json
-    files: downloads(analysis).filter((f) => f.layer === layer).map((f) => ({
-      label: f.file.replace(`layer-${layer}`, '').replace(/^-/, ''), file: f.file, href: link(paths.dataFile(analysis.name, f.file)), description: f.description,
-    })),
+    files: downloads(analysis)
+      .filter((f) => f.layer === layer)
+      .map((f) => ({
+        label: f.file.replace(`layer-${layer}`, '').replace(/^-/, ''),
+        file: f.file,
+        href: link(paths.dataFile(analysis.name, f.file)),
+        description: f.description,
+      })),
     howTo: link(`${paths.data(analysis.name)}#${anchors.data.python}`),
   };
 }

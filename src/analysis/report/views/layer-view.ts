@@ -1,6 +1,28 @@
-import { densityChart, heatLegend, heatmapChart, matrixChart, matrixLegend, matrixMaskChart, rasterChart, scatterChart, vectorMaskChart } from '../charts/charts.ts';
+import {
+  densityChart,
+  heatLegend,
+  heatmapChart,
+  matrixChart,
+  matrixLegend,
+  matrixMaskChart,
+  rasterChart,
+  scatterChart,
+  vectorMaskChart,
+} from '../charts/charts.ts';
 import { anchors, type Group, type Side } from '../anchors.ts';
-import { MASK_COLOURS, exampleNeuronSimilarity, exampleNeurons, exampleVectors, headCells, headDomain, layerHistogram, neuronLabel, pooledHistogram, qqRowStarts, type HistogramData } from '../figures.ts';
+import {
+  MASK_COLOURS,
+  exampleNeuronSimilarity,
+  exampleNeurons,
+  exampleVectors,
+  headCells,
+  headDomain,
+  layerHistogram,
+  neuronLabel,
+  pooledHistogram,
+  qqRowStarts,
+  type HistogramData,
+} from '../figures.ts';
 import { qqSequenceView, similarityImageName, similaritySampling, tokenAverageView } from '../images.ts';
 import { SIDE_WORDS, SIDE_TITLES, GROUP_WORDS, formatCount, formatNumber, metricLabel, metricPlural, metricTitle } from '../labels.ts';
 import type { Analysis } from '../load.ts';
@@ -46,7 +68,17 @@ export interface LayerView {
   };
   histograms: {
     metric: Metric;
-    panels: { id: string; title: string; side: Side; group: Group; groupWords: string; sideWords: string; data: HistogramData; svg: string; summaryCaption: string }[];
+    panels: {
+      id: string;
+      title: string;
+      side: Side;
+      group: Group;
+      groupWords: string;
+      sideWords: string;
+      data: HistogramData;
+      svg: string;
+      summaryCaption: string;
+    }[];
   }[];
   tokenAverages: string[];
   qq: {
@@ -92,7 +124,10 @@ export function layerView(analysis: Analysis, layer: number, link: Link): LayerV
       id: which === 'q' ? anchors.layer.exampleQ : anchors.layer.exampleK,
       title: `Different sentences, same ${block}`,
       svg: scatterChart(exampleVectors(stats, which), {
-        xLabel: `${block}, sentence ${sentenceA}`, yLabel: `${block}, sentence ${sentenceB}`, colour: which === 'q' ? 'var(--c-q)' : 'var(--c-k)', identity: true,
+        xLabel: `${block}, sentence ${sentenceA}`,
+        yLabel: `${block}, sentence ${sentenceB}`,
+        colour: which === 'q' ? 'var(--c-q)' : 'var(--c-k)',
+        identity: true,
         ariaLabel: `Scatter of the ${d} ${block} activations at the target token: sentence ${sentenceA} (x) against sentence ${sentenceB} (y).`,
       }),
       block,
@@ -100,7 +135,9 @@ export function layerView(analysis: Analysis, layer: number, link: Link): LayerV
   });
   const neuronSimilarity = exampleNeuronSimilarity(stats);
   const neuronSvg = scatterChart(exampleNeurons(stats), {
-    xLabel: `${neuronLabel(neuronA, d)} activation`, yLabel: `${neuronLabel(neuronB, d)} activation`, colour: 'var(--c-v)',
+    xLabel: `${neuronLabel(neuronA, d)} activation`,
+    yLabel: `${neuronLabel(neuronB, d)} activation`,
+    colour: 'var(--c-v)',
     ariaLabel: `Scatter of two neurons, ${neuronLabel(neuronA, d)} (x) and ${neuronLabel(neuronB, d)} (y), across the ${manifest.sentences.length} sentences at the target token.`,
   });
 
@@ -112,10 +149,14 @@ export function layerView(analysis: Analysis, layer: number, link: Link): LayerV
     const pooled = pooledHistogram(stats, metric);
     return {
       metric,
-      svgs: SIDES.map((side) => matrixChart({
-        href: link(paths.image(set, layer, similarityImageName(metric, side))), nEmbd: d, size: matrixSize,
-        ariaLabel: `${metricTitle(metric)} matrix of the ${3 * d} Q, K and V neurons at the ${SIDE_WORDS[side]}, layer ${layer}: ${sampling.stride === 1 ? 'every neuron' : `every ${sampling.stride}th neuron`}, one pixel per entry, on a −0.4 to 0.4 colour scale; lines mark the Q, K and V blocks.`,
-      })),
+      svgs: SIDES.map((side) =>
+        matrixChart({
+          href: link(paths.image(set, layer, similarityImageName(metric, side))),
+          nEmbd: d,
+          size: matrixSize,
+          ariaLabel: `${metricTitle(metric)} matrix of the ${3 * d} Q, K and V neurons at the ${SIDE_WORDS[side]}, layer ${layer}: ${sampling.stride === 1 ? 'every neuron' : `every ${sampling.stride}th neuron`}, one pixel per entry, on a −0.4 to 0.4 colour scale; lines mark the Q, K and V blocks.`,
+        }),
+      ),
       pooled,
       pooledSvg: densityChart(pooled, {
         xLabel: metricTitle(metric),
@@ -132,25 +173,36 @@ export function layerView(analysis: Analysis, layer: number, link: Link): LayerV
 
   const histograms = METRICS.map((metric) => ({
     metric,
-    panels: SIDES.flatMap((side) => GROUPS.map((group) => {
-      const data = layerHistogram(stats, metric, side, group);
-      return {
-        id: anchors.layer.histogram(group, side, metric), title: `${side === 'target' ? 'Target' : 'Comparison token'}, ${group}-matrix`,
-        side, group, groupWords: GROUP_WORDS[group], sideWords: SIDE_WORDS[side], data,
-        svg: densityChart(data, {
-          xLabel: metricTitle(metric),
-          ariaLabel: `Density of the ${GROUP_WORDS[group]} ${metricPlural(metric)} at the ${SIDE_WORDS[side]}, layer ${layer}, with the shuffled baseline dashed.`,
-        }),
-        summaryCaption: `Summary of each curve (layer ${layer}, ${metricLabel(metric)}, ${SIDE_WORDS[side]})`,
-      };
-    })),
+    panels: SIDES.flatMap((side) =>
+      GROUPS.map((group) => {
+        const data = layerHistogram(stats, metric, side, group);
+        return {
+          id: anchors.layer.histogram(group, side, metric),
+          title: `${side === 'target' ? 'Target' : 'Comparison token'}, ${group}-matrix`,
+          side,
+          group,
+          groupWords: GROUP_WORDS[group],
+          sideWords: SIDE_WORDS[side],
+          data,
+          svg: densityChart(data, {
+            xLabel: metricTitle(metric),
+            ariaLabel: `Density of the ${GROUP_WORDS[group]} ${metricPlural(metric)} at the ${SIDE_WORDS[side]}, layer ${layer}, with the shuffled baseline dashed.`,
+          }),
+          summaryCaption: `Summary of each curve (layer ${layer}, ${metricLabel(metric)}, ${SIDE_WORDS[side]})`,
+        };
+      }),
+    ),
   }));
 
   const tokenAverages = SIDES.map((side) => {
     const view = tokenAverageView(analysis, layer, side);
     return rasterChart(view, {
-      href: link(paths.image(set, layer, view.image)), className: 'raster-dots', xLabel: 'Neuron (Q | K | V)', yLabel: 'Mean activation',
-      xRules: [d - 0.5, 2 * d - 0.5], xTicks: [0, d, 2 * d, 3 * d],
+      href: link(paths.image(set, layer, view.image)),
+      className: 'raster-dots',
+      xLabel: 'Neuron (Q | K | V)',
+      yLabel: 'Mean activation',
+      xRules: [d - 0.5, 2 * d - 0.5],
+      xTicks: [0, d, 2 * d, 3 * d],
       ariaLabel: `Mean activation of each of the ${3 * d} neurons over the sentences at the ${SIDE_WORDS[side]}, Q then K then V.`,
     });
   });
@@ -162,7 +214,10 @@ export function layerView(analysis: Analysis, layer: number, link: Link): LayerV
       metric,
       rows: starts.length,
       svg: rasterChart(view, {
-        href: link(paths.image(set, layer, view.image)), className: 'raster-dots', xLabel: 'Q pair (row by row over the upper triangle)', yLabel: metricTitle(metric),
+        href: link(paths.image(set, layer, view.image)),
+        className: 'raster-dots',
+        xLabel: 'Q pair (row by row over the upper triangle)',
+        yLabel: metricTitle(metric),
         xRules: starts.slice(1).map((x) => x - 0.5),
         ariaLabel: `The first ${formatCount(view.xDomain[1] + 0.5)} QQ ${metricPlural(metric)} at the target token in the lecture's order, one dot each; dashed lines mark where each of the ${starts.length} rows of the upper triangle begins.`,
       }),
@@ -185,7 +240,11 @@ export function layerView(analysis: Analysis, layer: number, link: Link): LayerV
           pair,
           href: pairHref(pair),
           svg: heatmapChart(headCells(stats, metric, side, pair), {
-            nHead, rowLabel: `${pair[0]} head`, columnLabel: `${pair[1]} head`, domain, size: 110,
+            nHead,
+            rowLabel: `${pair[0]} head`,
+            columnLabel: `${pair[1]} head`,
+            domain,
+            size: 110,
             ariaLabel: `${pair}: mean absolute ${metricLabel(metric)} between each pair of heads at the ${SIDE_WORDS[side]}.`,
           }),
         })),
@@ -213,8 +272,11 @@ export function layerView(analysis: Analysis, layer: number, link: Link): LayerV
       sentences: { a: sentenceA, b: sentenceB, textA: textOf(sentenceA), textB: textOf(sentenceB) },
       scatters,
       neurons: {
-        svg: neuronSvg, labelA: neuronLabel(neuronA, d), labelB: neuronLabel(neuronB, d),
-        cosine: formatNumber(neuronSimilarity.cosine), correlation: formatNumber(neuronSimilarity.correlation),
+        svg: neuronSvg,
+        labelA: neuronLabel(neuronA, d),
+        labelB: neuronLabel(neuronB, d),
+        cosine: formatNumber(neuronSimilarity.cosine),
+        correlation: formatNumber(neuronSimilarity.correlation),
       },
     },
     matrices: { sampling, legendSvg, masks, entries: matrixEntries },
@@ -235,7 +297,10 @@ export function layerView(analysis: Analysis, layer: number, link: Link): LayerV
       })),
     },
     heads,
-    statistics: METRICS.map((metric) => ({ rows: statisticsRows(stats, metric), caption: `${metricTitle(metric)}: every pair type and condition at layer ${layer}` })),
+    statistics: METRICS.map((metric) => ({
+      rows: statisticsRows(stats, metric),
+      caption: `${metricTitle(metric)}: every pair type and condition at layer ${layer}`,
+    })),
     warnings: stats.warnings,
   };
 }

@@ -25,7 +25,10 @@ export interface SetView {
 }
 
 /** two charts of three columns, side by side on a wide screen and one above the other on a phone */
-const TREND_GROUPS: PairType[][] = [['QQ', 'KK', 'VV'], ['QK', 'QV', 'KV']];
+const TREND_GROUPS: PairType[][] = [
+  ['QQ', 'KK', 'VV'],
+  ['QK', 'QV', 'KV'],
+];
 
 export function setView(analysis: Analysis, all: readonly Analysis[], link: Link): SetView {
   const card = setCard(analysis);
@@ -33,21 +36,36 @@ export function setView(analysis: Analysis, all: readonly Analysis[], link: Link
     const points = trends(analysis, metric);
     const sd = (layer: number, pair: PairType, condition: 'target' | 'nontarget') =>
       points.find((p) => p.layer === layer && p.pair === pair && p.condition === condition && p.statistic === 'sd')!.value;
-    const sentences = PAIR_TYPES.map((pair) => trendSentence(pair, metric, analysis.layers.map((layer) => ({
-      layer,
-      target: sd(layer, pair, 'target'),
-      nontarget: sd(layer, pair, 'nontarget'),
-    })))).filter((s): s is string => s !== null);
+    const sentences = PAIR_TYPES.map((pair) =>
+      trendSentence(
+        pair,
+        metric,
+        analysis.layers.map((layer) => ({
+          layer,
+          target: sd(layer, pair, 'target'),
+          nontarget: sd(layer, pair, 'nontarget'),
+        })),
+      ),
+    ).filter((s): s is string => s !== null);
     return {
       metric,
-      svg: TREND_GROUPS.map((pairs) => trendChart(points.filter((p) => pairs.includes(p.pair)), {
-        facetPairs: true, pairs,
-        ariaLabel: `Small multiples, one column per pair type (${pairs.join(', ')}): the SD (top row) and mean absolute value (bottom row) of ${metricPlural(metric)} across layers, for the target token, the comparison token and the shuffled baseline.`,
-      })),
+      svg: TREND_GROUPS.map((pairs) =>
+        trendChart(
+          points.filter((p) => pairs.includes(p.pair)),
+          {
+            facetPairs: true,
+            pairs,
+            ariaLabel: `Small multiples, one column per pair type (${pairs.join(', ')}): the SD (top row) and mean absolute value (bottom row) of ${metricPlural(metric)} across layers, for the target token, the comparison token and the shuffled baseline.`,
+          },
+        ),
+      ),
       sentences,
     };
   });
-  const distinctNote = distinctRowsTrendSentence(analysis.layers.map((layer) => ({ layer, ...analysis.stats(layer).distinctRows })), card.sentences);
+  const distinctNote = distinctRowsTrendSentence(
+    analysis.layers.map((layer) => ({ layer, ...analysis.stats(layer).distinctRows })),
+    card.sentences,
+  );
   return {
     card,
     target: showToken(card.target),
@@ -57,7 +75,10 @@ export function setView(analysis: Analysis, all: readonly Analysis[], link: Link
     trendStyles: [CONDITION_STYLES.target, CONDITION_STYLES.nontarget, CONDITION_STYLES.shuffled],
     trendFigures,
     others: pairsOf(analysis.name, comparablePairs(all)).map(({ other, pair }) => ({
-      href: link(pair.href), title: other.manifest.set.title, name: other.name, layers: pair.layers,
+      href: link(pair.href),
+      title: other.manifest.set.title,
+      name: other.name,
+      layers: pair.layers,
     })),
   };
 }

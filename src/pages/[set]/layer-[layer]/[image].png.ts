@@ -4,8 +4,9 @@ import { layerImageNames, renderLayerImage } from '../../../analysis/report/imag
 
 /** The PNG rasters of a layer page (similarity matrices, dense scatters), written at build time. */
 export function getStaticPaths() {
-  return analyses().flatMap((analysis) => analysis.layers.flatMap((layer) =>
-    layerImageNames(analysis, layer).map((image) => ({ params: { set: analysis.name, layer: String(layer), image } }))));
+  return analyses().flatMap((analysis) =>
+    analysis.layers.flatMap((layer) => layerImageNames(analysis, layer).map((image) => ({ params: { set: analysis.name, layer: String(layer), image } }))),
+  );
 }
 
 export const GET: APIRoute = ({ params }) => {
