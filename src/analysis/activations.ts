@@ -1,6 +1,7 @@
 import { NpyRowsFile } from './io/npy-rows.ts';
 import type { HookedModel } from './model/hooked-model.ts';
 import { qkvHook } from './model/hooks.ts';
+import { BLOCK_COUNT } from './shapes.ts';
 
 /** Where to read one sentence's two rows: its token ids and the two positions. */
 export interface SentencePositions {
@@ -116,7 +117,7 @@ export async function forwardRows(
   sink: RowSink,
   options: ForwardOptions = {},
 ): Promise<ForwardCount> {
-  const width = 3 * model.config.n_embd;
+  const width = BLOCK_COUNT * model.config.n_embd;
   const hooks = layers.map(qkvHook);
   const { lengths, batches } = planForward(sentences, layers.length, width, options);
   const count: ForwardCount = { tokens: 0, slots: 0, batches: batches.length };
@@ -155,7 +156,7 @@ export async function collectActivations(
   layers: readonly number[],
   options: ForwardOptions = {},
 ): Promise<LayerActivations[]> {
-  const width = 3 * model.config.n_embd;
+  const width = BLOCK_COUNT * model.config.n_embd;
   const n = sentences.length;
   const result = layers.map((layer) => ({ layer, target: new Float32Array(n * width), nontarget: new Float32Array(n * width) }));
   await forwardRows(
@@ -183,7 +184,7 @@ export async function writeActivations(
   path: (layer: number, which: 'target' | 'nontarget') => string,
   options: ForwardOptions = {},
 ): Promise<ForwardCount> {
-  const width = 3 * model.config.n_embd;
+  const width = BLOCK_COUNT * model.config.n_embd;
   const files: { target: NpyRowsFile; nontarget: NpyRowsFile }[] = [];
   try {
     for (const layer of layers) {

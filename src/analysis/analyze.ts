@@ -14,6 +14,7 @@ import { loadSetFile, resolveLayers, type SetWarning } from './sentences/set-fil
 import { locateInSet } from './sentences/locate.ts';
 import { layerStatsInOrder } from './stats/layers.ts';
 import { METRICS, type Manifest } from './output-schema.ts';
+import { BLOCK_COUNT } from './shapes.ts';
 
 export interface AnalyzeOptions {
   setFile: string;
@@ -96,7 +97,7 @@ async function analyzeInto(
   // the activations are streamed into the output folder as the model makes them, and the
   // statistics read them back one layer at a time: memory holds a batch, then a few layers
   started = performance.now();
-  const width = 3 * n_embd;
+  const width = BLOCK_COUNT * n_embd;
   const nSentences = located.sentences.length;
   const activationPath = (layer: number, which: 'target' | 'nontarget') => output.path(activationFile(layer, which));
   await makeFolders(dirname(activationPath(layers[0], 'target')));

@@ -51,7 +51,7 @@ describe('analyze', () => {
     manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
   });
 
-  it('writes the manifest of DESIGN.md: model, set, sentences with ids, tokens and positions', () => {
+  it('writes the manifest of docs/output-format.md: model, set, sentences with ids, tokens and positions', () => {
     expect(manifest.schema).toBe(1);
     expect(manifest.model).toEqual({ id: model, revision: null, n_layer: 2, n_head: 4, n_embd: 32 });
     expect(manifest.set).toMatchObject({ name: 'hf-check', target: ' her', compare: 'previous', seed: 7 });

@@ -152,7 +152,7 @@ describe('page data', () => {
     expect(neighbours([0, 2, 5], 5)).toEqual({ previous: 2, next: null });
   });
 
-  it('keeps the URLs of DESIGN.md', () => {
+  it('keeps the stable URLs of docs/site.md', () => {
     expect(paths.set('her')).toBe('her/');
     expect(paths.layer('her', 6)).toBe('her/layer-6/');
     expect(paths.pair('her', 6, 'QK')).toBe('her/layer-6/qk/');

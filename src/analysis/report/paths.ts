@@ -1,7 +1,7 @@
 import type { PairType } from '../output-schema.ts';
 import { pairSlug } from './labels.ts';
 
-/** Page and file paths relative to the site's base (no leading slash): the stable URLs of DESIGN.md. */
+/** Page and file paths relative to the site's base (no leading slash): the stable URLs that docs/site.md lists (deep links from course materials depend on them). */
 
 export const paths = {
   home: () => '',

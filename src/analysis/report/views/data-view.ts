@@ -3,6 +3,7 @@ import { downloads } from '../downloads.ts';
 import type { Analysis } from '../load.ts';
 import { paths } from '../paths.ts';
 import type { Link } from './link.ts';
+import { BLOCK_COUNT } from '../../shapes.ts';
 
 /** A download as a page links it. */
 export interface DataLink {
@@ -68,7 +69,7 @@ export function dataView(analysis: Analysis, link: Link): DataView {
         })),
     })),
     nSentences: manifest.sentences.length,
-    width: 3 * manifest.model.n_embd,
+    width: BLOCK_COUNT * manifest.model.n_embd,
     firstLayer: analysis.layers[0],
   };
 }

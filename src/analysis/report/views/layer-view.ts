@@ -1,3 +1,4 @@
+import { BLOCK_COUNT, BLOCKS } from '../../shapes.ts';
 import {
   densityChart,
   heatLegend,
@@ -154,7 +155,7 @@ export function layerView(analysis: Analysis, layer: number, link: Link): LayerV
           href: link(paths.image(set, layer, similarityImageName(metric, side))),
           nEmbd: d,
           size: matrixSize,
-          ariaLabel: `${metricTitle(metric)} matrix of the ${3 * d} Q, K and V neurons at the ${SIDE_WORDS[side]}, layer ${layer}: ${sampling.stride === 1 ? 'every neuron' : `every ${sampling.stride}th neuron`}, one pixel per entry, on a −0.4 to 0.4 colour scale; lines mark the Q, K and V blocks.`,
+          ariaLabel: `${metricTitle(metric)} matrix of the ${BLOCK_COUNT * d} Q, K and V neurons at the ${SIDE_WORDS[side]}, layer ${layer}: ${sampling.stride === 1 ? 'every neuron' : `every ${sampling.stride}th neuron`}, one pixel per entry, on a −0.4 to 0.4 colour scale; lines mark the Q, K and V blocks.`,
         }),
       ),
       pooled,
@@ -201,9 +202,9 @@ export function layerView(analysis: Analysis, layer: number, link: Link): LayerV
       className: 'raster-dots',
       xLabel: 'Neuron (Q | K | V)',
       yLabel: 'Mean activation',
-      xRules: [d - 0.5, 2 * d - 0.5],
-      xTicks: [0, d, 2 * d, 3 * d],
-      ariaLabel: `Mean activation of each of the ${3 * d} neurons over the sentences at the ${SIDE_WORDS[side]}, Q then K then V.`,
+      xRules: BLOCKS.slice(1).map((_, b) => (b + 1) * d - 0.5),
+      xTicks: [...BLOCKS.map((_, b) => b * d), BLOCK_COUNT * d],
+      ariaLabel: `Mean activation of each of the ${BLOCK_COUNT * d} neurons over the sentences at the ${SIDE_WORDS[side]}, Q then K then V.`,
     });
   });
 
