@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { snapshot } from '../helpers/tree.ts';
 
 /**
@@ -41,7 +40,12 @@ function build(work: string) {
 
 describe('a killed build', () => {
   it('leaves the previous site whole; the next build replaces it and clears what the killed one left', async () => {
-    const work = mkdtempSync(join(tmpdir(), 'qkv-atlas-build-'));
+    // inside the project, like dist/: Astro writes its prerender chunks under an output folder it
+    // takes to lie within the working folder, and resolves their packages from there (it tests that
+    // by string prefix, so a temp folder whose path happens to start with the project's would break)
+    mkdirSync(join(ROOT, 'test-results'), { recursive: true });
+    const work = mkdtempSync(join(ROOT, 'test-results', 'killed-build-'));
+    onTestFinished(() => rmSync(work, { recursive: true, force: true }));
     mkdirSync(join(work, 'sets'));
     writeFileSync(
       join(work, 'sets', 'small.yaml'),
