@@ -13,7 +13,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
@@ -367,7 +367,7 @@ export async function runModelBench(argv: string[] = []): Promise<void> {
 /** The forward under other session options, each against the default in the same loop. */
 async function sessionOptionsBench(files: { config: string; weights: string }, sets: BenchSet[], layers: number[]): Promise<void> {
   const variants: [string, LoadOptions][] = [
-    ['default (graph optimisation all, arena on, prepacking on, all cores)', {}],
+    ['default (graph optimisation all, arena on, prepacking on, intra-op threads = every core)', {}],
     ['intraOpNumThreads 1', { threads: 1 }],
     ['intraOpNumThreads 2', { threads: 2 }],
     ['graphOptimizationLevel basic', { session: { graphOptimizationLevel: 'basic' } }],
@@ -398,7 +398,8 @@ async function matmulBench(set: BenchSet, d: number, nLayer: number, numpy: Nump
     2048,
     set.sentences.reduce((sum, s) => sum + neededLength(s), 0),
   );
-  const session = await ort.InferenceSession.create(buildMatMulGraph(d), { graphOptimizationLevel: 'all' });
+  // every core, as the forward pass runs (hooked-model.ts)
+  const session = await ort.InferenceSession.create(buildMatMulGraph(d), { graphOptimizationLevel: 'all', intraOpNumThreads: availableParallelism() });
   const random = (n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 0.5);
   const feeds = {
     x: new ort.Tensor('float32', random(rows * d), [rows, d]),
