@@ -127,11 +127,11 @@ const every = (from: number, to: number, step = 1) => Array.from({ length: Math.
 
 describe('the layer page matrix image', () => {
   for (const metric of METRICS) {
-    it(`${metric}: every 4th neuron, each pixel the colour of its exact entry`, () => {
+    it(`${metric}: every 4th neuron, each pixel the colour of its exact entry`, async () => {
       const u = units(activations.target, metric === 'correlation');
       const sampled = every(0, m, 4);
       expect(sampled).toHaveLength(576);
-      const { strong } = expectPixels(renderLayerImage(analysis, 6, similarityImageName(metric as Metric, 'target')), u, sampled, sampled);
+      const { strong } = expectPixels(await renderLayerImage(analysis, 6, similarityImageName(metric as Metric, 'target')), u, sampled, sampled);
       // GPT-2 layer 6: 18 % of the sampled cosines are beyond ±0.4 (a block average drew almost none)
       expect(strong).toBeGreaterThan(metric === 'cosine' ? 0.15 : 0.01);
     }, 120_000);
@@ -139,13 +139,13 @@ describe('the layer page matrix image', () => {
 });
 
 describe('a pair page block image', () => {
-  it('QK, correlation, comparison token: 768 × 768, each pixel the colour of its exact entry', () => {
+  it('QK, correlation, comparison token: 768 × 768, each pixel the colour of its exact entry', async () => {
     const u = units(activations.nontarget, true);
-    expectPixels(renderLayerImage(analysis, 6, pairBlockImageName('correlation', 'nontarget', 'QK')), u, every(0, d), every(d, 2 * d));
+    expectPixels(await renderLayerImage(analysis, 6, pairBlockImageName('correlation', 'nontarget', 'QK')), u, every(0, d), every(d, 2 * d));
   }, 120_000);
 
-  it('VV, cosine, target: the whole block, diagonal included', () => {
+  it('VV, cosine, target: the whole block, diagonal included', async () => {
     const u = units(activations.target, false);
-    expectPixels(renderLayerImage(analysis, 6, pairBlockImageName('cosine', 'target', 'VV')), u, every(2 * d, m), every(2 * d, m));
+    expectPixels(await renderLayerImage(analysis, 6, pairBlockImageName('cosine', 'target', 'VV')), u, every(2 * d, m), every(2 * d, m));
   }, 120_000);
 });

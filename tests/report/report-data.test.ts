@@ -211,12 +211,12 @@ describe('downloads and images', () => {
     expect(hub).toEqual(rest);
   });
 
-  it('renders every image of a layer as a PNG', () => {
+  it('renders every image of a layer as a PNG', async () => {
     for (const name of layerImageNames(analysis, 0)) {
-      const png = renderLayerImage(analysis, 0, name);
+      const png = await renderLayerImage(analysis, 0, name);
       expect([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG');
     }
-    expect(() => renderLayerImage(analysis, 0, 'nope')).toThrow(/no image/);
+    await expect(renderLayerImage(analysis, 0, 'nope')).rejects.toThrow(/no image/);
   });
 
   it('shares the y domain of the two token-average panels', () => {

@@ -69,7 +69,7 @@ function blockStart(block: string, d: number): number {
  * activations. Unit columns are kept for the last few (layer, side, metric): the six
  * pair images of one page share them.
  */
-export function pairBlock(analysis: Analysis, layer: number, metric: Metric, side: Side, pair: PairType): Float64Array {
+export function pairBlock(analysis: Analysis, layer: number, metric: Metric, side: Side, pair: PairType): Promise<Float64Array> {
   const d = analysis.manifest.model.n_embd;
   const { units, defined, rows } = unitsOf(analysis, layer, metric, side);
   const r0 = blockStart(pair[0], d);
@@ -131,7 +131,7 @@ export function layerImageNames(analysis: Analysis, layer: number): string[] {
   ];
 }
 
-export function renderLayerImage(analysis: Analysis, layer: number, name: string): Uint8Array<ArrayBuffer> {
+export async function renderLayerImage(analysis: Analysis, layer: number, name: string): Promise<Uint8Array<ArrayBuffer>> {
   for (const metric of METRICS) {
     for (const side of SIDES) {
       if (name === similarityImageName(metric, side)) {
@@ -141,7 +141,7 @@ export function renderLayerImage(analysis: Analysis, layer: number, name: string
       for (const pair of PAIR_TYPES) {
         if (name === pairBlockImageName(metric, side, pair)) {
           const d = analysis.manifest.model.n_embd;
-          return encodeIndexedPng(similarityImage(pairBlock(analysis, layer, metric, side, pair), d, d));
+          return encodeIndexedPng(similarityImage(await pairBlock(analysis, layer, metric, side, pair), d, d));
         }
       }
     }

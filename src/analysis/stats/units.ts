@@ -1,4 +1,5 @@
 import type { Columns } from './columns.ts';
+import { productOnAllCores } from './onnx.ts';
 import { METRIC_COS } from './scan.ts';
 
 /**
@@ -30,23 +31,23 @@ export function unitColumns(cols: Columns, metric: number, which?: ArrayLike<num
 /**
  * Similarities of the neurons [r0, r1) with the neurons [c0, c1) from unit columns of all
  * neurons (unitColumns without `which`), as a row-major [(r1 − r0), (c1 − c0)] float64
- * matrix; NaN where a neuron is undefined. Plain loops: the report draws full-resolution
- * blocks with it, one at a time, outside the statistics' hot path.
+ * matrix; NaN where a neuron is undefined. One float64 product on onnxruntime: the report
+ * draws full-resolution blocks with it, outside the statistics' hot path.
  */
-export function similarityBlock(units: Float64Array, defined: Uint8Array, rows: number, r0: number, r1: number, c0: number, c1: number): Float64Array {
+export async function similarityBlock(
+  units: Float64Array,
+  defined: Uint8Array,
+  rows: number,
+  r0: number,
+  r1: number,
+  c0: number,
+  c1: number,
+): Promise<Float64Array> {
   const w = c1 - c0;
-  const out = new Float64Array((r1 - r0) * w);
+  const out = await productOnAllCores(units.subarray(r0 * rows, r1 * rows), units.subarray(c0 * rows, c1 * rows), r1 - r0, w, rows);
   for (let i = r0; i < r1; i++) {
-    const a = i * rows;
     for (let j = c0; j < c1; j++) {
-      if (!defined[i] || !defined[j]) {
-        out[(i - r0) * w + (j - c0)] = NaN;
-        continue;
-      }
-      const b = j * rows;
-      let acc = 0;
-      for (let s = 0; s < rows; s++) acc += units[a + s] * units[b + s];
-      out[(i - r0) * w + (j - c0)] = acc;
+      if (!defined[i] || !defined[j]) out[(i - r0) * w + (j - c0)] = NaN;
     }
   }
   return out;

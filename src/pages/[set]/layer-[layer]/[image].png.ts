@@ -9,8 +9,8 @@ export function getStaticPaths() {
   );
 }
 
-export const GET: APIRoute = ({ params }) => {
+export const GET: APIRoute = async ({ params }) => {
   const analysis = analysisNamed(String(params.set));
-  const png = renderLayerImage(analysis, Number(params.layer), String(params.image));
+  const png = await renderLayerImage(analysis, Number(params.layer), String(params.image));
   return new Response(png, { headers: { 'Content-Type': 'image/png' } });
 };
