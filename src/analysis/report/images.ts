@@ -66,7 +66,7 @@ function blockStart(block: string, d: number): number {
 /**
  * The pair's d × d block of the similarity matrix (rows: neurons of its first matrix,
  * columns: of its second), every entry computed exactly (float64) from the published
- * activations. Unit columns are kept for the last few (layer, side, metric): the six
+ * activations. Unit columns are kept for the last (layer, side, metric): the six
  * pair images of one page share them.
  */
 export function pairBlock(analysis: Analysis, layer: number, metric: Metric, side: Side, pair: PairType): Promise<Float64Array> {
@@ -77,7 +77,10 @@ export function pairBlock(analysis: Analysis, layer: number, metric: Metric, sid
   return similarityBlock(units, defined, rows, r0, r0 + d, c0, c0 + d);
 }
 
-const UNIT_CACHE_SIZE = 4;
+// one (layer, side, metric): the pages' images are rendered in layerImageNames' order, in which
+// the six pair blocks of one metric and side follow each other; each entry holds
+// 8 · 3d · sentences bytes (184 MB at 10,000 sentences of GPT-2 small)
+const UNIT_CACHE_SIZE = 1;
 const unitCache: { key: string; value: { units: Float64Array; defined: Uint8Array; rows: number } }[] = [];
 
 function unitsOf(analysis: Analysis, layer: number, metric: Metric, side: Side): { units: Float64Array; defined: Uint8Array; rows: number } {
