@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, realpath, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AtlasError } from '../../src/analysis/errors.ts';
 import { resolveModel, type ResolveOptions } from '../../src/analysis/model/resolve.ts';
+import { useIsolatedHubHome } from '../helpers/hub-home.ts';
 import { startFakeHub, type FakeHub, type FakeHubOptions, type FakeRepo } from '../helpers/fake-hub.ts';
 import { startFakeProxy, type FakeProxy } from '../helpers/fake-proxy.ts';
 
@@ -36,38 +36,14 @@ function modelRepo(extra: Partial<FakeRepo> = {}): FakeRepo {
   return { files: { 'config.json': config, 'model.safetensors': weights, 'vocab.json': vocab, 'merges.txt': merges }, ...extra };
 }
 
-const ENV_KEYS = [
-  'HF_HOME',
-  'HF_HUB_CACHE',
-  'HUGGINGFACE_HUB_CACHE',
-  'HF_HUB_OFFLINE',
-  'TRANSFORMERS_OFFLINE',
-  'HF_ENDPOINT',
-  'HF_TOKEN',
-  'HUGGING_FACE_HUB_TOKEN',
-  'HF_TOKEN_PATH',
-  'XDG_CACHE_HOME',
-  'HTTP_PROXY',
-  'HTTPS_PROXY',
-  'NO_PROXY',
-  'http_proxy',
-  'https_proxy',
-  'no_proxy',
-];
-const savedEnv: Record<string, string | undefined> = {};
-let home: string;
+// the hub client's variables cleared and a fresh HF_HOME for each test (tests/helpers/hub-home.ts)
+const hubHome = useIsolatedHubHome('qkv-atlas-net-');
 let cache: string;
 let hub: FakeHub | undefined;
 let proxy: FakeProxy | undefined;
 
-beforeEach(async () => {
-  for (const key of ENV_KEYS) {
-    savedEnv[key] = process.env[key];
-    delete process.env[key];
-  }
-  home = await mkdtemp(join(tmpdir(), 'qkv-atlas-net-'));
-  cache = join(home, 'hub');
-  process.env.HF_HOME = home;
+beforeEach(() => {
+  cache = hubHome.cache();
 });
 
 afterEach(async () => {
@@ -75,11 +51,6 @@ afterEach(async () => {
   await proxy?.stop();
   hub = undefined;
   proxy = undefined;
-  for (const key of ENV_KEYS) {
-    if (savedEnv[key] === undefined) delete process.env[key];
-    else process.env[key] = savedEnv[key];
-  }
-  await rm(home, { recursive: true, force: true });
 });
 
 const ID = 'tiny-org/tiny-gpt2';

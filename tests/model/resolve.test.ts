@@ -1,10 +1,10 @@
 import type { Dirent } from 'node:fs';
-import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile, readlink, realpath, rm, symlink, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, lstat, mkdir, readdir, readFile, readlink, realpath, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AtlasError } from '../../src/analysis/errors.ts';
 import { parseModelSpec, resolveModel, type ResolveOptions } from '../../src/analysis/model/resolve.ts';
+import { useIsolatedHubHome } from '../helpers/hub-home.ts';
 import { startFakeHub, type FakeHub, type FakeRepo } from '../helpers/fake-hub.ts';
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures');
@@ -41,41 +41,20 @@ function modelRepo(extra: Partial<FakeRepo> = {}): FakeRepo {
   };
 }
 
-const ENV_KEYS = [
-  'HF_HOME',
-  'HF_HUB_CACHE',
-  'HUGGINGFACE_HUB_CACHE',
-  'HF_HUB_OFFLINE',
-  'TRANSFORMERS_OFFLINE',
-  'HF_ENDPOINT',
-  'HF_TOKEN',
-  'HUGGING_FACE_HUB_TOKEN',
-  'HF_TOKEN_PATH',
-  'XDG_CACHE_HOME',
-];
-const savedEnv: Record<string, string | undefined> = {};
+// the hub client's variables cleared and a fresh HF_HOME for each test (tests/helpers/hub-home.ts)
+const hubHome = useIsolatedHubHome('qkv-atlas-hf-');
 let home: string;
 let cache: string;
 let hub: FakeHub | undefined;
 
-beforeEach(async () => {
-  for (const key of ENV_KEYS) {
-    savedEnv[key] = process.env[key];
-    delete process.env[key];
-  }
-  home = await mkdtemp(join(tmpdir(), 'qkv-atlas-hf-'));
-  cache = join(home, 'hub');
-  process.env.HF_HOME = home;
+beforeEach(() => {
+  home = hubHome.home();
+  cache = hubHome.cache();
 });
 
 afterEach(async () => {
   await hub?.stop();
   hub = undefined;
-  for (const key of ENV_KEYS) {
-    if (savedEnv[key] === undefined) delete process.env[key];
-    else process.env[key] = savedEnv[key];
-  }
-  await rm(home, { recursive: true, force: true });
 });
 
 async function start(repos: Record<string, FakeRepo>, options: { token?: string; blobsInApi?: boolean } = {}): Promise<FakeHub> {
