@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { chooseChromium } from './browser.ts';
 import { BASE, serveSite } from './site-server.ts';
+import type { Summary } from '../../src/analysis/output-schema.ts';
 import { MASK_OF_PAIR, REF_EDGES, refHistogram, refMaskValues, refMean, refQuantile, refSd, refSimilarity } from '../stats/reference.ts';
 
 /**
@@ -29,19 +30,6 @@ const CONDITION_LABEL: Record<Condition, string> = {
 };
 const METRIC_TITLE: Record<Metric, string> = { cosine: 'Cosine similarity', correlation: 'Correlation' };
 
-interface Summary {
-  n: number;
-  undefined: number;
-  density: number[];
-  mean: number;
-  sd: number;
-  median: number;
-  quantiles: Record<'p01' | 'p05' | 'p25' | 'p75' | 'p95' | 'p99', number>;
-  meanAbs: number;
-  shareAbsOver05: number;
-  min: number;
-  max: number;
-}
 type Stats = Record<
   Metric,
   Record<Condition, Record<Pair, Summary>> & { comparisons: Record<string, Record<Pair, { ks: number; wasserstein: number; sdRatio: number }>> }
