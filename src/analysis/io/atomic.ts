@@ -3,6 +3,7 @@ import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { AtlasError } from '../errors.ts';
 import { folderError, makeFolders } from './safe-output.ts';
+import { isDiskFull, isNotWritable } from './fs-errors.ts';
 
 /**
  * Writes a file so that readers only ever see the old content or the whole new
@@ -62,8 +63,7 @@ async function placeExclusive(temporary: string, path: string): Promise<void> {
 
 function writeError(path: string, error: unknown): unknown {
   if (error instanceof AtlasError) return error;
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
+  if (isDiskFull(error)) {
     return new AtlasError(
       'The disk is full: a file could not be written (nothing was changed).',
       path,
@@ -71,7 +71,7 @@ function writeError(path: string, error: unknown): unknown {
       { cause: error },
     );
   }
-  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+  if (isNotWritable(error)) {
     return new AtlasError('A file could not be written: permission denied.', path, 'choose an output folder you can write to, or fix its permissions.', {
       cause: error,
     });

@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { AtlasError } from '../errors.ts';
 import { npyFloat32Header } from './npy.ts';
+import { isDiskFull } from './fs-errors.ts';
 
 /**
  * A float32 [rows, cols] .npy file filled row by row, in any order, by positional writes: the
@@ -117,8 +118,7 @@ function writeAll(fd: number, bytes: Uint8Array, position: number, path = 'an ac
 
 /** A full disk, told as such; the file is sparse until written, so this can come at any row or at the flush. */
 function diskError(error: unknown, path: string): unknown {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
+  if (isDiskFull(error)) {
     return new AtlasError(
       'The disk is full: the activations could not be written (the previous output is untouched).',
       path,

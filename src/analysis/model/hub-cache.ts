@@ -4,6 +4,7 @@ import { dirname, join, relative } from 'node:path';
 import { AtlasError } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { type BlobRequest, downloadBlob, expectedSize, fileUrl, type HubContext, HubRequestError, isCommitHash } from './hub-protocol.ts';
+import { isDiskFull, isNotWritable } from '../io/fs-errors.ts';
 
 /**
  * The Hugging Face cache, in the layout that Python's `huggingface_hub` uses, so
@@ -191,8 +192,7 @@ export async function ensureCachedFile(ctx: HubContext, request: CacheFileReques
 
 function storageError(error: unknown, repoDir: string): unknown {
   if (error instanceof AtlasError) return error;
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
+  if (isDiskFull(error)) {
     return new AtlasError(
       'The disk is full: the model could not be written to the Hugging Face cache (nothing partial was kept).',
       repoDir,
@@ -200,7 +200,7 @@ function storageError(error: unknown, repoDir: string): unknown {
       { cause: error },
     );
   }
-  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+  if (isNotWritable(error)) {
     return new AtlasError(
       'The Hugging Face cache cannot be written: permission denied.',
       repoDir,

@@ -5,6 +5,7 @@ import { AtlasError } from '../errors.ts';
 import type { ProxySettings } from './hub-env.ts';
 import { proxyFor, proxyVariable, showProxy } from './hub-fetch.ts';
 import type { ProgressCallback } from './progress.ts';
+import { isDiskFull, isNotWritable } from '../io/fs-errors.ts';
 
 /**
  * The Hugging Face Hub's protocol: which commit a revision points to and what
@@ -354,8 +355,6 @@ async function sleep(ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-const DISK_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS']);
-
 /**
  * Downloads into `temporary` (which may hold `taken` bytes from an earlier run)
  * and checks the whole file. A cut connection is resumed with a Range request
@@ -450,7 +449,7 @@ export async function downloadBlob(
               request.onProgress?.({ file, bytes, total });
             }
           } catch (error) {
-            if (DISK_ERRORS.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+            if (isDiskFull(error) || isNotWritable(error)) throw error;
             throw new DownloadCut('the connection broke', { cause: error });
           }
           if (total > 0 && bytes < total) throw new DownloadCut('the body ended early');
