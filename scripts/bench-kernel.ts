@@ -9,6 +9,7 @@
  *   node scripts/bench-kernel.ts
  */
 import { columnStats } from '../src/analysis/stats/columns.ts';
+import { transpose } from '../src/analysis/stats/transpose.ts';
 import { forEachPanel, gramMargin } from '../src/analysis/stats/gram.ts';
 import { SLOT_C, SLOT_R, STATE_PAIR_BYTES, fineIndex } from '../src/analysis/stats/kernel-layout.ts';
 import { BLOCK_COUNT, PAIR_OF_BLOCKS } from '../src/analysis/shapes.ts';
@@ -29,7 +30,7 @@ export async function runKernelBench(reps = 60): Promise<KernelBenchRow[]> {
   const dh = d / nHead;
   const heads = BLOCK_COUNT * nHead;
   const panelRows = 256;
-  const cols = columnStats(syntheticActivations(rows, d, nHead, 7), rows, m);
+  const cols = columnStats(rows, m, transpose(syntheticActivations(rows, d, nHead, 7), rows, m));
   let first: Float32Array | null = null;
   await forEachPanel(cols, { panel: new Float32Array(panelRows * m) }, (p) => {
     first ??= (p.values as Float32Array).slice(0, panelRows * m);

@@ -21,7 +21,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PAIR_TYPES, type Condition, type Pairs, type Summary } from '../src/analysis/output-schema.ts';
-import { shuffleAll, shufflePerNeuronTransposed } from '../src/analysis/stats/baselines.ts';
+import { shuffleAllTransposed, shufflePerNeuronTransposed } from '../src/analysis/stats/baselines.ts';
 import { distanceTable } from '../src/analysis/stats/comparisons.ts';
 import { columnStats } from '../src/analysis/stats/columns.ts';
 import { similarityDetail } from '../src/analysis/stats/detail.ts';
@@ -51,7 +51,8 @@ export async function runPartsBench(rounds = 30): Promise<PartRow[]> {
   const { rows, d, nHead } = SHAPE;
   const m = 3 * d;
   const x = syntheticActivations(rows, d, nHead, 7);
-  const cols = columnStats(x, rows, m);
+  const xT = transpose(x, rows, m);
+  const cols = columnStats(rows, m, xT);
   const margin = gramMargin(rows);
   const panel = new Float32Array(Math.min(PANEL_ROWS, m) * m);
   const scanOptions = { margin, sums: false, nHead, qqLimit: 0 };
@@ -68,9 +69,9 @@ export async function runPartsBench(rounds = 30): Promise<PartRow[]> {
   const gemmStep = ['Gram: onnxruntime GEMMs only', 4, () => forEachPanel(cols, { panel }, () => {})] as const;
   const scanStep = ['Gram + scan kernel + its JavaScript', 4, () => scanSimilarities(cols, scanOptions)] as const;
   const steps: (readonly [string, number, () => unknown])[] = [
-    ['lecture baseline: shuffle all entries', 1, () => shuffleAll(x, 1, 0)],
-    ['per-neuron baseline: shuffle each column (and transpose back)', 1, () => transpose(shufflePerNeuronTransposed(x, rows, m, 1, 0), m, rows)],
-    ['column statistics (with the transpose)', 4, () => columnStats(x, rows, m)],
+    ['lecture baseline: shuffle all entries (neuron-major)', 1, () => shuffleAllTransposed(xT, rows, m, 1, 0)],
+    ['per-neuron baseline: shuffle each column (neuron-major)', 1, () => shufflePerNeuronTransposed(xT, rows, m, 1, 0)],
+    ['column statistics (with the transpose)', 4, () => columnStats(rows, m, transpose(x, rows, m))],
     gemmStep,
     scanStep,
     ['exact moments (float64)', 4, () => exactMoments(x, cols)],

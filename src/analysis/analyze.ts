@@ -112,8 +112,8 @@ async function analyzeInto(
   started = performance.now();
   const results = layerStatsInOrder(layers.length, (i) => ({
     layer: layers[i],
-    target: readNpyFloat32(activationPath(layers[i], 'target'), [nSentences, width], { shared: true }),
-    nontarget: readNpyFloat32(activationPath(layers[i], 'nontarget'), [nSentences, width], { shared: true }),
+    target: { neuronMajor: readNpyFloat32(activationPath(layers[i], 'target'), [nSentences, width], { shared: true, transposed: true }) },
+    nontarget: { neuronMajor: readNpyFloat32(activationPath(layers[i], 'nontarget'), [nSentences, width], { shared: true, transposed: true }) },
     nSentences,
     nEmbd: n_embd,
     nHead: n_head,

@@ -49,7 +49,8 @@ beforeAll(async () => {
     schema: 1,
     model: { id: 'gpt2', revision: null, n_layer: 12, n_head: 12, n_embd: d },
     set: { name: 'matrix-image', title: 'her', description: '', target: ' her', compare: 'previous', seed: 1, hash: '0'.repeat(64) },
-    sentences: [],
+    // the report reads the activations as [sentences, 3d]
+    sentences: Array.from({ length: rows }, (_, k) => ({ text: `sentence ${k}`, ids: [0, 1], tokens: ['a', ' her'], target: 1, nontarget: 0 })),
     layers: [6],
     seconds: { load: 0, forward: 0, stats: 0 },
     versions: {},

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { shuffleAll, shufflePerNeuron } from '../../src/analysis/stats/baselines.ts';
+import { shuffleAll, shuffleAllTransposed, shufflePerNeuron, shufflePerNeuronTransposed } from '../../src/analysis/stats/baselines.ts';
+import { transpose } from '../../src/analysis/stats/transpose.ts';
 import { createRandom } from '../../src/analysis/stats/random.ts';
 import { computeLayerStats } from '../../src/analysis/stats/layer-stats.ts';
 import { randomMatrix } from './reference.ts';
@@ -25,6 +26,18 @@ describe('seeded baselines', () => {
       const col = (a: Float32Array) => Array.from({ length: rows }, (_, s) => a[s * cols + c]).sort((u, v) => u - v);
       expect(col(p)).toEqual(col(x));
     }
+  });
+
+  it('the neuron-major baselines the statistics use are the row-major ones, transposed, bit for bit', () => {
+    // 37 × 53 entries: more than one batch of draws (1,024), rows ≠ columns
+    const r = 37;
+    const c = 53;
+    const y = randomMatrix(r, c, 12);
+    const yT = transpose(y, r, c);
+    expect(shuffleAllTransposed(yT, r, c, 3, 4)).toEqual(transpose(shuffleAll(y, 3, 4), r, c));
+    expect(shufflePerNeuronTransposed(yT, r, c, 3, 4)).toEqual(transpose(shufflePerNeuron(y, r, c, 3, 4), r, c));
+    // the input is left as it was: the measured condition reads the same array
+    expect(yT).toEqual(transpose(y, r, c));
   });
 
   it('the generator is uniform enough and reproducible', () => {

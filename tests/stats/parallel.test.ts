@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyseMatrix } from '../../src/analysis/stats/matrix.ts';
 import { analyse, shared } from '../../src/analysis/stats/pool.ts';
+import { transpose } from '../../src/analysis/stats/transpose.ts';
 import { randomMatrix } from './reference.ts';
 
 describe('matrices analysed in worker threads', () => {
@@ -16,8 +17,9 @@ describe('matrices analysed in worker threads', () => {
       { ...base, withDetail: false, baseline: 'shuffledPerNeuron' as const },
       { ...base, rows: 300, x: randomMatrix(300, m, 18), withDetail: true }, // chunked Gram
     ];
-    const here = await Promise.all(jobs.map((job) => analyseMatrix({ x, ...job })));
-    const pooled = await Promise.all(jobs.map((job) => analyse({ ...job, x: shared('x' in job ? job.x : x) })));
+    const xT = (job: (typeof jobs)[number]) => transpose('x' in job ? job.x : x, job.rows, m);
+    const here = await Promise.all(jobs.map((job) => analyseMatrix({ ...job, xT: xT(job) })));
+    const pooled = await Promise.all(jobs.map((job) => analyse({ ...job, xT: shared(xT(job)) })));
     expect(pooled).toEqual(here);
   }, 60_000);
 });

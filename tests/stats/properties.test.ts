@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PAIR_TYPES } from '../../src/analysis/output-schema.ts';
 import { columnStats } from '../../src/analysis/stats/columns.ts';
+import { transpose } from '../../src/analysis/stats/transpose.ts';
 import { compareFine } from '../../src/analysis/stats/distances.ts';
 import { correlationGram, gramMargin } from '../../src/analysis/stats/gram.ts';
 import { FINE_LENGTH, fineBin, fineQuantiles, numpyBin, numpyDensity, numpyEdges } from '../../src/analysis/stats/histogram.ts';
@@ -35,7 +36,7 @@ describe('Gram', () => {
         const d = nHead * dHead;
         const m = 3 * d;
         const x = randomMatrix(rows, m, seed);
-        const cols = columnStats(x, rows, m);
+        const cols = columnStats(rows, m, transpose(x, rows, m));
         const g = await correlationGram(x, cols);
         const corr = refSimilarity(x, rows, m, true);
         const cos = refSimilarity(x, rows, m, false);

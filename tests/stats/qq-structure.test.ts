@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { LayerStats } from '../../src/analysis/output-schema.ts';
 import { decodeNpy } from '../../src/analysis/io/npy.ts';
 import { distinctRows } from '../../src/analysis/stats/distinct-rows.ts';
+import { transpose } from '../../src/analysis/stats/transpose.ts';
 import { computeLayerStats } from '../../src/analysis/stats/layer-stats.ts';
 import { randomMatrix, refSimilarity } from './reference.ts';
 
@@ -127,7 +128,11 @@ describe('distinct rows', () => {
   it('counts rows equal bit for bit once', () => {
     const x = new Float32Array([1, 2, 3, 1, 2, 3, 1, 2, 4, 0, 0, 0, -0, 0, 0]);
     // rows: [1,2,3] twice, [1,2,4], [0,0,0] and [-0,0,0] (different bits)
-    expect(distinctRows(x, 5, 3)).toBe(4);
-    expect(distinctRows(x.subarray(3), 2, 3)).toBe(2);
+    // distinctRows reads the statistics' neuron-major layout
+    expect(distinctRows(transpose(x, 5, 3), 5, 3)).toBe(4);
+    expect(distinctRows(transpose(x.subarray(3), 2, 3), 2, 3)).toBe(2);
+    // more rows than one gathered tile (64), and equal rows in different tiles
+    const many = new Float32Array(150 * 3).map((_, k) => Math.floor(k / 3) % 7);
+    expect(distinctRows(transpose(many, 150, 3), 150, 3)).toBe(7);
   });
 });

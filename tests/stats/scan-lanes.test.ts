@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { columnStats } from '../../src/analysis/stats/columns.ts';
+import { transpose } from '../../src/analysis/stats/transpose.ts';
 import { compareFine } from '../../src/analysis/stats/distances.ts';
 import { completeScan } from '../../src/analysis/stats/exact.ts';
 import { gramMargin } from '../../src/analysis/stats/gram.ts';
@@ -13,7 +14,7 @@ import { randomMatrix } from './reference.ts';
  * recomputed in float64, and the rest may differ only by float32 rounding.
  */
 async function bothKernels(x: Float32Array, rows: number, m: number, nHead: number) {
-  const cols = columnStats(x, rows, m);
+  const cols = columnStats(rows, m, transpose(x, rows, m));
   const options = { margin: gramMargin(rows), nHead, qqLimit: 0 };
   const f32 = await scanSimilarities(cols, { ...options, sums: false });
   const f64 = await scanSimilarities(cols, { ...options, sums: true });

@@ -77,9 +77,11 @@ export class NpyRowsFile {
  * A float32 .npy file's values read straight into one Float32Array (no second copy of the
  * whole file, which readNpy makes): what the statistics read back, one layer at a time.
  * With `shared`, the array lives in a SharedArrayBuffer, which the statistics' worker threads
- * read as it is instead of copying it.
+ * read as it is instead of copying it. With `transposed`, the array is [cols, rows] (one
+ * column contiguous, the layout the statistics work in), filled from ROWS_PER_READ rows read
+ * at a time: the row-major layer is never held whole.
  */
-export function readNpyFloat32(path: string, shape: readonly [number, number], options: { shared?: boolean } = {}): Float32Array {
+export function readNpyFloat32(path: string, shape: readonly [number, number], options: { shared?: boolean; transposed?: boolean } = {}): Float32Array {
   const fd = openSync(path, 'r');
   try {
     const expected = npyFloat32Header(shape);
@@ -91,20 +93,41 @@ export function readNpyFloat32(path: string, shape: readonly [number, number], o
       throw new AtlasError(
         `The activations file does not hold float32 [${shape.join(', ')}] as written.`,
         path,
-        'the output folder was changed while the analysis ran: run it again.',
+        'the file was changed after the analysis wrote it: run the analysis again.',
       );
     }
-    const bytes = shape[0] * shape[1] * 4;
+    const [rows, cols] = shape;
+    const bytes = rows * cols * 4;
     const values = new Float32Array(options.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
-    readAll(fd, new Uint8Array(values.buffer), expected.length);
-    if (!isLittleEndian()) {
-      const view = new DataView(values.buffer);
-      for (let i = 0; i < values.length; i++) values[i] = view.getFloat32(i * 4, true);
+    if (!options.transposed) {
+      readAll(fd, new Uint8Array(values.buffer), expected.length);
+      if (!isLittleEndian()) fromLittleEndian(values);
+      return values;
+    }
+    const block = new Float32Array(Math.min(rows, ROWS_PER_READ) * cols);
+    for (let r0 = 0; r0 < rows; r0 += ROWS_PER_READ) {
+      const count = Math.min(ROWS_PER_READ, rows - r0);
+      const part = block.subarray(0, count * cols);
+      readAll(fd, new Uint8Array(part.buffer, 0, part.byteLength), expected.length + r0 * cols * 4);
+      if (!isLittleEndian()) fromLittleEndian(part);
+      for (let c = 0; c < cols; c++) {
+        const dst = c * rows + r0;
+        for (let r = 0; r < count; r++) values[dst + r] = part[r * cols + c];
+      }
     }
     return values;
   } finally {
     closeSync(fd);
   }
+}
+
+/** Rows per read of a transposed read: 64 rows of GPT-2 small (0.6 MB) stay in cache while
+ * they are spread over the columns. */
+const ROWS_PER_READ = 64;
+
+function fromLittleEndian(values: Float32Array): void {
+  const view = new DataView(values.buffer, values.byteOffset, values.byteLength);
+  for (let i = 0; i < values.length; i++) values[i] = view.getFloat32(i * 4, true);
 }
 
 function writeAll(fd: number, bytes: Uint8Array, position: number, path = 'an activations file'): void {

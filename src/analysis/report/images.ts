@@ -1,9 +1,12 @@
 import { METRICS, PAIR_TYPES, type Metric, type PairType } from '../output-schema.ts';
-import { decodeNpy } from '../io/npy.ts';
-import { columnStats } from '../stats/columns.ts';
+import { join } from 'node:path';
+import { activationFile } from '../analysis-folder.ts';
+import { readNpyFloat32 } from '../io/npy-rows.ts';
+import { columnStats, type Columns } from '../stats/columns.ts';
 import { previewStride } from '../stats/preview.ts';
 import { METRIC_CORR, METRIC_COS } from '../stats/scan.ts';
-import { similarityBlock, unitColumns } from '../stats/units.ts';
+import { productOnAllCores } from '../stats/onnx.ts';
+import { neuronRange, similarities } from '../stats/units.ts';
 import type { Side } from './anchors.ts';
 import { extent } from './figures.ts';
 import { BLOCK_COLOURS_RGB } from './palette.ts';
@@ -66,35 +69,34 @@ function blockStart(block: string, d: number): number {
 /**
  * The pair's d × d block of the similarity matrix (rows: neurons of its first matrix,
  * columns: of its second), every entry computed exactly (float64) from the published
- * activations. Unit columns are kept for the last (layer, side, metric): the six
- * pair images of one page share them.
+ * activations, on every core. The activations' column facts are kept for the last (layer,
+ * side): the twelve pair images of one page and side (six pairs, two metrics) share them.
  */
 export function pairBlock(analysis: Analysis, layer: number, metric: Metric, side: Side, pair: PairType): Promise<Float64Array> {
   const d = analysis.manifest.model.n_embd;
-  const { units, defined, rows } = unitsOf(analysis, layer, metric, side);
+  const cols = columnsOf(analysis, layer, side);
   const r0 = blockStart(pair[0], d);
   const c0 = blockStart(pair[1], d);
-  return similarityBlock(units, defined, rows, r0, r0 + d, c0, c0 + d);
+  const rows = neuronRange(r0, r0 + d);
+  const columns = r0 === c0 ? rows : neuronRange(c0, c0 + d);
+  return similarities(cols, metric === 'cosine' ? METRIC_COS : METRIC_CORR, rows, columns, productOnAllCores);
 }
 
-// one (layer, side, metric): the pages' images are rendered in layerImageNames' order, in which
-// the six pair blocks of one metric and side follow each other; each entry holds
-// 8 · 3d · sentences bytes (184 MB at 10,000 sentences of GPT-2 small)
-const UNIT_CACHE_SIZE = 1;
-const unitCache: { key: string; value: { units: Float64Array; defined: Uint8Array; rows: number } }[] = [];
+// one (layer, side): the pages' images are rendered in layerImageNames' order, in which the
+// pair blocks of one side follow each other; an entry holds the activations neuron-major,
+// 4 · 3d · sentences bytes (92 MB at 10,000 sentences of GPT-2 small)
+let columnCache: { key: string; cols: Columns } | null = null;
 
-function unitsOf(analysis: Analysis, layer: number, metric: Metric, side: Side): { units: Float64Array; defined: Uint8Array; rows: number } {
-  const key = `${analysis.dir}\0${layer}\0${metric}\0${side}`;
-  const known = unitCache.find((entry) => entry.key === key);
-  if (known) return known.value;
-  const name = `layer-${layer}-${side}.npy`;
-  const { shape, data } = decodeNpy(new Uint8Array(analysis.file('activations', name)), name);
-  const [rows, m] = shape;
-  const cols = columnStats(Float32Array.from(data), rows, m);
-  const value = { ...unitColumns(cols, metric === 'cosine' ? METRIC_COS : METRIC_CORR), rows };
-  unitCache.unshift({ key, value });
-  unitCache.length = Math.min(unitCache.length, UNIT_CACHE_SIZE);
-  return value;
+function columnsOf(analysis: Analysis, layer: number, side: Side): Columns {
+  const key = `${analysis.dir}\0${layer}\0${side}`;
+  if (columnCache?.key === key) return columnCache.cols;
+  columnCache = null; // the old entry goes before the new one is read
+  // read neuron-major, as the statistics read it: one copy of the activations
+  const rows = analysis.manifest.sentences.length;
+  const m = BLOCK_COUNT * analysis.manifest.model.n_embd;
+  const cols = columnStats(rows, m, readNpyFloat32(join(analysis.dir, activationFile(layer, side)), [rows, m], { transposed: true }));
+  columnCache = { key, cols };
+  return cols;
 }
 
 /** Token-average activations of target and comparison token share one y domain, so the two panels compare. */
@@ -128,7 +130,8 @@ function qqSequenceOf(analysis: Analysis, layer: number, metric: Metric): number
 export function layerImageNames(analysis: Analysis, layer: number): string[] {
   return [
     ...METRICS.flatMap((metric) => SIDES.map((side) => similarityImageName(metric, side))),
-    ...METRICS.flatMap((metric) => SIDES.flatMap((side) => PAIR_TYPES.map((pair) => pairBlockImageName(metric, side, pair)))),
+    // side by side: the blocks of one side share its activations' column facts (columnsOf)
+    ...SIDES.flatMap((side) => METRICS.flatMap((metric) => PAIR_TYPES.map((pair) => pairBlockImageName(metric, side, pair)))),
     ...SIDES.map((side) => `token-average-${side}`),
     ...METRICS.map((metric) => qqSequenceView(analysis, layer, metric).image),
   ];

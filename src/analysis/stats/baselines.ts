@@ -16,19 +16,26 @@ export function shuffleAll(matrix: Float32Array, seed: number, layer = 0): Float
   return out;
 }
 
+/** shuffleAll's result transposed, [cols, rows], from `t`, the matrix transposed: the
+ * layout columnStats wants, without a row-major copy. The same draws, the same values. */
+export function shuffleAllTransposed(t: Float32Array, rows: number, cols: number, seed: number, layer = 0): Float32Array {
+  const out = t.slice();
+  createRandom(seed, 2 * layer).shuffleTransposed(out, rows, cols);
+  return out;
+}
+
 /** Each column permuted over the rows independently: it keeps every neuron's own
  * distribution (mean, spread) and breaks only which sentence goes with which. */
 export function shufflePerNeuron(matrix: Float32Array, rows: number, cols: number, seed: number, layer = 0): Float32Array {
-  return transpose(shufflePerNeuronTransposed(matrix, rows, cols, seed, layer), cols, rows);
+  return transpose(shufflePerNeuronTransposed(transpose(matrix, rows, cols), rows, cols, seed, layer), cols, rows);
 }
 
-/** shufflePerNeuron's result transposed, [cols, rows]: the layout it is made in, and
- * the one columnStats wants (which then need not transpose it again). */
-export function shufflePerNeuronTransposed(matrix: Float32Array, rows: number, cols: number, seed: number, layer = 0): Float32Array {
+/** shufflePerNeuron's result transposed, [cols, rows], from `t`, the matrix transposed (a
+ * column is contiguous there: the strided walk of the row-major matrix missed the cache on
+ * every element). */
+export function shufflePerNeuronTransposed(t: Float32Array, rows: number, cols: number, seed: number, layer = 0): Float32Array {
   const random = createRandom(seed, 2 * layer + 1);
-  // Column by column, as if in place with stride `cols`; done on a transposed copy,
-  // where a column is contiguous (the strided walk missed the cache on every element).
-  const t = transpose(matrix, rows, cols);
-  for (let c = 0; c < cols; c++) shuffleStrided(t, c * rows, rows, 1, random);
-  return t;
+  const out = t.slice();
+  for (let c = 0; c < cols; c++) shuffleStrided(out, c * rows, rows, 1, random);
+  return out;
 }

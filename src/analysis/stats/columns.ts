@@ -1,5 +1,3 @@
-import { transpose } from './transpose.ts';
-
 /**
  * Per-neuron (column) facts that every similarity needs, computed once per matrix
  * in float64 from the float32 activations, the way the lecture's numpy does it:
@@ -24,8 +22,9 @@ export interface Columns {
   transposed: Float32Array;
 }
 
-/** `transposed`, where the caller has it already, must be x transposed ([cols, rows]). */
-export function columnStats(x: Float32Array, rows: number, cols: number, transposed = transpose(x, rows, cols)): Columns {
+/** `transposed` is the activations neuron-major, [cols, rows] (io/npy-rows.ts reads them so;
+ * transpose.ts makes it from a row-major matrix). It is kept, not copied. */
+export function columnStats(rows: number, cols: number, transposed: Float32Array): Columns {
   const mean = new Float64Array(cols);
   const sumSq = new Float64Array(cols);
   const min = new Float64Array(cols);
@@ -85,18 +84,19 @@ export function columnStats(x: Float32Array, rows: number, cols: number, transpo
 }
 
 /** Centred, unit-norm columns of sentences [s0, s1) as float32, neuron-major
- * [cols, s1 − s0] (0 for a column that does not vary): the input of the float32 Gram. */
-export function normalisedColumns(cols: Columns, s0: number, s1: number): Float32Array {
+ * [cols − c0, s1 − s0] for the neurons [c0, cols) (0 for a column that does not vary): the
+ * input of the float32 Gram. Written into `into` where given (that many entries). */
+export function normalisedColumns(cols: Columns, s0: number, s1: number, c0 = 0, into?: Float32Array): Float32Array {
   const m = cols.cols;
   const rows = cols.rows;
   const len = s1 - s0;
-  const out = new Float32Array(len * m);
+  const out = into ?? new Float32Array(len * (m - c0));
   const t = cols.transposed;
-  for (let c = 0; c < m; c++) {
+  for (let c = c0; c < m; c++) {
     const inv = cols.corrBad[c] ? 0 : 1 / cols.centredNorm[c];
     const mean = cols.mean[c];
     const src = c * rows + s0;
-    const dst = c * len;
+    const dst = (c - c0) * len;
     for (let k = 0; k < len; k++) out[dst + k] = (t[src + k] - mean) * inv;
   }
   return out;

@@ -1,10 +1,9 @@
 import type { Columns } from './columns.ts';
-import { panelProduct } from './onnx.ts';
 import { BLOCK_COUNT, BLOCKS_OF_PAIR } from '../shapes.ts';
 import { previewIndices } from './preview.ts';
 import type { QQVariance } from '../output-schema.ts';
 import { qqSequence, qqVariance } from './qq-variance.ts';
-import { unitColumns } from './units.ts';
+import { definedNeurons, neuronRange, similarities } from './units.ts';
 import { METRIC_COS, type ScanResult } from './scan.ts';
 
 /**
@@ -16,10 +15,10 @@ import { METRIC_COS, type ScanResult } from './scan.ts';
  * so its upper triangle has the mean of the whole block without the diagonal.
  *
  * Previews: the matrix sampled with a stride (preview.ts), every entry the exact
- * similarity of its two neurons: one float64 product of the sampled unit columns
+ * similarity of its two neurons: a float64 product of the sampled unit columns
  * (units.ts), exact to ~1e-15. Undefined entries are NaN.
  *
- * QQ block: the d × d QQ similarities in float64 (one product of the Q unit columns),
+ * QQ block: the d × d QQ similarities in float64 (a product of the Q unit columns),
  * from which the QQ sequence of both metrics and the variance shares of |x| by row and
  * by head (qq-variance.ts) are taken.
  */
@@ -43,7 +42,7 @@ export async function similarityDetail(cols: Columns, scan: ScanResult, nHead: n
   const heads = scan.heads;
   const sampled = previewIndices(m, stride);
   const side = sampled.length;
-  const qNeurons = Array.from({ length: d }, (_, i) => i);
+  const qNeurons = neuronRange(0, d);
   const byMetric: number[][][][] = [];
   const previews: Float32Array[] = [];
   const qqSequences: number[][] = [];
@@ -54,16 +53,12 @@ export async function similarityDetail(cols: Columns, scan: ScanResult, nHead: n
     const perHead = new Float64Array(heads);
     for (let c = 0; c < m; c++) if (!bad[c]) perHead[Math.floor(c / dh)]++;
 
-    const sample = unitColumns(cols, metric, sampled);
-    const entries = await panelProduct(sample.units, sample.units, side, side, cols.rows);
-    const preview = new Float32Array(side * side);
-    for (let i = 0; i < side; i++) for (let j = 0; j < side; j++) preview[i * side + j] = sample.defined[i] && sample.defined[j] ? entries[i * side + j] : NaN;
-    previews.push(preview);
+    previews.push(Float32Array.from(await similarities(cols, metric, sampled, sampled)));
 
-    const q = unitColumns(cols, metric, qNeurons);
-    const qq = await panelProduct(q.units, q.units, d, d, cols.rows);
-    qqSequences.push(qqSequence(qq, q.defined, d, qqLimit));
-    qqVariances.push(qqVariance(qq, q.defined, d, nHead));
+    const qq = await similarities(cols, metric, qNeurons, qNeurons);
+    const qDefined = definedNeurons(cols, metric, qNeurons);
+    qqSequences.push(qqSequence(qq, qDefined, d, qqLimit));
+    qqVariances.push(qqVariance(qq, qDefined, d, nHead));
 
     const h = scan.headSums[metric];
     const byPair: number[][][] = [];

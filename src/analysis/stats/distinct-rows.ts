@@ -4,12 +4,24 @@
  * wpe[position]), so with one target token the target rows differ only by position: a set
  * whose target sits at 4 positions has 4 distinct target rows however many sentences it
  * has, and every similarity of that layer describes positions, not sentences.
+ * `xT` holds the rows transposed, [width, rows] (the statistics' layout).
  */
-export function distinctRows(x: Float32Array, rows: number, width: number): number {
+export function distinctRows(xT: Float32Array, rows: number, width: number): number {
   const seen = new Set<string>();
-  for (let r = 0; r < rows; r++) {
+  // `xT` is neuron-major ([width, rows]): rows are gathered TILE at a time, so that each
+  // neuron's run of TILE values is read at once
+  const tile = new Float32Array(TILE * width);
+  const bits = new Uint16Array(tile.buffer);
+  for (let r0 = 0; r0 < rows; r0 += TILE) {
+    const count = Math.min(TILE, rows - r0);
+    for (let c = 0; c < width; c++) {
+      const src = c * rows + r0;
+      for (let r = 0; r < count; r++) tile[r * width + c] = xT[src + r];
+    }
     // the row's bits as a string key: exact, no hash collisions to reason about
-    seen.add(String.fromCharCode(...new Uint16Array(x.buffer, x.byteOffset + r * width * 4, width * 2)));
+    for (let r = 0; r < count; r++) seen.add(String.fromCharCode(...bits.subarray(r * width * 2, (r + 1) * width * 2)));
   }
   return seen.size;
 }
+
+const TILE = 64;

@@ -10,13 +10,22 @@ import { pairCount } from './pair-mask.ts';
 import { analyse, shared, warmUp } from './pool.ts';
 import { METRIC_CORR, METRIC_COS } from './scan.ts';
 import { summarise } from './summary.ts';
+import { transpose } from './transpose.ts';
+
+/**
+ * One condition's activations: [nSentences, 3·nEmbd] row-major (columns Q | K | V), or the
+ * same matrix transposed, [3·nEmbd, nSentences] with one neuron contiguous, as
+ * `{ neuronMajor }`: the layout the statistics work in, which a large set is best read
+ * into directly (io/npy-rows.ts readNpyFloat32 `transposed`), in shared memory.
+ */
+export type LayerActivations = Float32Array | { neuronMajor: Float32Array };
 
 export interface LayerStatsInput {
   layer: number;
-  /** [nSentences, 3·nEmbd] row-major, columns Q | K | V: activations at the target token */
-  target: Float32Array;
-  /** same shape: activations at the comparison token */
-  nontarget: Float32Array;
+  /** activations at the target token */
+  target: LayerActivations;
+  /** activations at the comparison token */
+  nontarget: LayerActivations;
   nSentences: number;
   nEmbd: number;
   nHead: number;
@@ -60,7 +69,7 @@ function summariseWith(result: MatrixResult, metric: number, pair: number, d: nu
   return summarise(dist, pairCount(pair, d), moments);
 }
 
-function checkInput(input: LayerStatsInput): void {
+function checkShape(input: LayerStatsInput): void {
   const { nSentences, nEmbd, nHead, layer } = input;
   const where = `layer ${layer}`;
   if (!Number.isInteger(nSentences) || nSentences < 1) {
@@ -70,48 +79,60 @@ function checkInput(input: LayerStatsInput): void {
     throw new AtlasError(`n_embd (${nEmbd}) must be a positive multiple of n_head (${nHead}).`, where, 'check the model config.');
   }
   const size = nSentences * BLOCK_COUNT * nEmbd;
-  for (const [name, a] of [
-    ['target', input.target],
-    ['nontarget', input.nontarget],
-  ] as const) {
-    if (a.length !== size) {
+  for (const name of ['target', 'nontarget'] as const) {
+    const a = input[name];
+    const length = a instanceof Float32Array ? a.length : a.neuronMajor.length;
+    if (length !== size) {
       throw new AtlasError(
-        `The ${name} activations hold ${a.length} values, expected ${nSentences} × ${BLOCK_COUNT * nEmbd} = ${size}.`,
+        `The ${name} activations hold ${length} values, expected ${nSentences} × ${BLOCK_COUNT * nEmbd} = ${size}.`,
         where,
         `pass [n_sentences, ${BLOCK_COUNT}·n_embd] float32 activations (columns ${BLOCKS.join(' | ')}).`,
       );
     }
-    // NaN or ±Infinity would make every similarity of its neuron meaningless (and is
-    // always a fault upstream): say where, instead of statistics of garbage.
-    for (let k = 0; k < a.length; k++) {
-      if (!Number.isFinite(a[k])) {
-        const m = BLOCK_COUNT * nEmbd;
-        const c = k % m;
-        const matrix = BLOCKS[Math.floor(c / nEmbd)];
-        throw new AtlasError(
-          `The ${name} activations hold ${a[k]} at sentence ${Math.floor(k / m)}, neuron ${matrix}${c % nEmbd}.`,
-          where,
-          'the model produced a non-finite value: check its weights (a checkpoint with NaN or Infinity in it) and its dtype.',
-        );
-      }
+  }
+}
+
+/** The activations neuron-major in shared memory, where the worker threads read them as they are. */
+function neuronMajor(a: LayerActivations, rows: number, m: number): Float32Array {
+  if (a instanceof Float32Array) return transpose(a, rows, m, new Float32Array(new SharedArrayBuffer(a.byteLength)));
+  return shared(a.neuronMajor);
+}
+
+/** NaN or ±Infinity would make every similarity of its neuron meaningless (and is always a
+ * fault upstream): say where, instead of statistics of garbage. `xT` is neuron-major. */
+function checkFinite(xT: Float32Array, name: string, input: LayerStatsInput): void {
+  const { nSentences: rows, nEmbd: d } = input;
+  for (let k = 0; k < xT.length; k++) {
+    if (!Number.isFinite(xT[k])) {
+      const c = Math.floor(k / rows);
+      throw new AtlasError(
+        `The ${name} activations hold ${xT[k]} at sentence ${k - c * rows}, neuron ${BLOCKS[Math.floor(c / d)]}${c % d}.`,
+        `layer ${input.layer}`,
+        'the model produced a non-finite value: check its weights (a checkpoint with NaN or Infinity in it) and its dtype.',
+      );
     }
   }
 }
 
 export async function computeLayerStats(input: LayerStatsInput): Promise<LayerStatsResult> {
-  checkInput(input);
-  const { layer, target, nontarget, nSentences: n, nEmbd: d, nHead, seed } = input;
+  checkShape(input);
+  const { layer, nSentences: n, nEmbd: d, nHead, seed } = input;
   const m = BLOCK_COUNT * d;
   const warnings: string[] = [];
+  const target = neuronMajor(input.target, n, m);
+  const nontarget = neuronMajor(input.nontarget, n, m);
+  checkFinite(target, 'target', input);
+  checkFinite(nontarget, 'nontarget', input);
 
-  // The four conditions in parallel (pool.ts); the baselines shuffle the target there.
-  const t = shared(target);
+  // The four conditions in parallel (pool.ts); the baselines shuffle copies of the target
+  // there. They are queued first: the last jobs of a layer run beside the next layer's first
+  // (layers.ts), and the measured conditions make no copy of their activations.
   const base = { rows: n, m, nHead, seed, layer };
-  const [tr, nt, sh, sp] = await Promise.all([
-    analyse({ ...base, x: t, withDetail: true }),
-    analyse({ ...base, x: shared(nontarget), withDetail: true }),
-    analyse({ ...base, x: t, withDetail: false, baseline: 'shuffled' }),
-    analyse({ ...base, x: t, withDetail: false, baseline: 'shuffledPerNeuron' }),
+  const [sh, sp, tr, nt] = await Promise.all([
+    analyse({ ...base, xT: target, withDetail: false, baseline: 'shuffled' }),
+    analyse({ ...base, xT: target, withDetail: false, baseline: 'shuffledPerNeuron' }),
+    analyse({ ...base, xT: target, withDetail: true }),
+    analyse({ ...base, xT: nontarget, withDetail: true }),
   ]);
   const results = { target: tr, nontarget: nt, shuffled: sh, shuffledPerNeuron: sp };
 
@@ -162,7 +183,7 @@ export async function computeLayerStats(input: LayerStatsInput): Promise<LayerSt
     }
   }
 
-  const examples = exampleLooks(input, warnings);
+  const examples = exampleLooks(input, target, warnings);
   const preview = (metric: Metric): LayerPreviews => {
     const k = METRIC_INDEX[metric];
     const t = results.target.detail as Detail;
@@ -185,8 +206,9 @@ export async function computeLayerStats(input: LayerStatsInput): Promise<LayerSt
   return { stats, previews: { cosine: preview('cosine'), correlation: preview('correlation') } };
 }
 
-function exampleLooks(input: LayerStatsInput, warnings: string[]): LayerStats['examples'] {
-  const { nSentences: n, nEmbd: d, target } = input;
+/** `target` is neuron-major. */
+function exampleLooks(input: LayerStatsInput, target: Float32Array, warnings: string[]): LayerStats['examples'] {
+  const { nSentences: n, nEmbd: d } = input;
   const m = BLOCK_COUNT * d;
   const clamp = (what: string, wanted: [number, number], limit: number): [number, number] => {
     const out = wanted.map((w) => Math.min(Math.max(0, Math.trunc(w)), limit - 1)) as [number, number];
@@ -197,8 +219,8 @@ function exampleLooks(input: LayerStatsInput, warnings: string[]): LayerStats['e
   };
   const sentences = clamp('sentences', input.exampleSentences ?? [1, 40], n);
   const neurons = clamp('neurons', input.exampleNeurons ?? [123, 700], m);
-  const row = (s: number, from: number) => Array.from(target.subarray(s * m + from, s * m + from + d));
-  const column = (c: number) => Array.from({ length: n }, (_, s) => target[s * m + c]);
+  const row = (s: number, from: number) => Array.from({ length: d }, (_, c) => target[(from + c) * n + s]);
+  const column = (c: number) => Array.from(target.subarray(c * n, (c + 1) * n));
   return {
     sentences,
     neurons,

@@ -1,4 +1,4 @@
-import { shuffleAll, shufflePerNeuronTransposed } from './baselines.ts';
+import { shuffleAllTransposed, shufflePerNeuronTransposed } from './baselines.ts';
 import { columnStats } from './columns.ts';
 import { similarityDetail, type Detail } from './detail.ts';
 import { completeScan, type Distribution } from './exact.ts';
@@ -19,8 +19,9 @@ import { BLOCK_COUNT } from '../shapes.ts';
 export const QQ_SEQUENCE_LENGTH = 20000;
 
 export interface MatrixJob {
-  /** [rows, m] row-major activations (for a baseline: the target's, before shuffling) */
-  x: Float32Array;
+  /** the activations neuron-major, [m, rows] (for a baseline: the target's, before
+   * shuffling); read, never written */
+  xT: Float32Array;
   rows: number;
   m: number;
   nHead: number;
@@ -48,10 +49,14 @@ export async function analyseMatrix(job: MatrixJob): Promise<MatrixResult> {
   const { rows, m, nHead, withDetail } = job;
   const seed = job.seed ?? 0;
   const layer = job.layer ?? 0;
-  // the per-neuron baseline is made transposed, the layout columnStats wants
-  const transposed = job.baseline === 'shuffledPerNeuron' ? shufflePerNeuronTransposed(job.x, rows, m, seed, layer) : undefined;
-  const x = transposed ? transpose(transposed, m, rows) : job.baseline === 'shuffled' ? shuffleAll(job.x, seed, layer) : job.x;
-  const cols = columnStats(x, rows, m, transposed);
+  // a baseline shuffles a copy; a measured condition is read where it is (no copy)
+  const transposed =
+    job.baseline === 'shuffledPerNeuron'
+      ? shufflePerNeuronTransposed(job.xT, rows, m, seed, layer)
+      : job.baseline === 'shuffled'
+        ? shuffleAllTransposed(job.xT, rows, m, seed, layer)
+        : job.xT;
+  const cols = columnStats(rows, m, transposed);
   const exactSums = rows <= MOMENTS_MAX_ROWS;
   const scan = await scanSimilarities(cols, {
     margin: gramMargin(rows),
@@ -62,7 +67,8 @@ export async function analyseMatrix(job: MatrixJob): Promise<MatrixResult> {
   });
   const detail = withDetail ? await similarityDetail(cols, scan, nHead, previewStride(m), QQ_SEQUENCE_LENGTH) : null;
   const dists = completeScan(scan);
-  const moments = exactSums ? await exactMoments(x, cols) : null;
+  // the exact moments read rows: made only for the few sentences where they are used
+  const moments = exactSums ? await exactMoments(transpose(transposed, m, rows), cols) : null;
   return { mean: cols.mean, cosBad: cols.cosBad, corrBad: cols.corrBad, dists, moments, detail };
 }
 
@@ -76,9 +82,9 @@ export async function analyseMatrix(job: MatrixJob): Promise<MatrixResult> {
  */
 export async function warmUpMatrix(nEmbd = 768, nHead = 12, rows = 54): Promise<void> {
   const m = BLOCK_COUNT * nEmbd;
-  const x = new Float32Array(rows * m);
-  for (let k = 0; k < x.length; k++) x[k] = (Math.sin(k * 12.9898) * 43758.5453) % 1;
-  const base = { x, rows, m, nHead, seed: 0, layer: 0 };
+  const xT = new Float32Array(rows * m);
+  for (let k = 0; k < xT.length; k++) xT[k] = (Math.sin(k * 12.9898) * 43758.5453) % 1;
+  const base = { xT, rows, m, nHead, seed: 0, layer: 0 };
   await analyseMatrix({ ...base, withDetail: true });
   await analyseMatrix({ ...base, withDetail: false, baseline: 'shuffled' });
   await analyseMatrix({ ...base, withDetail: false, baseline: 'shuffledPerNeuron' });

@@ -79,6 +79,11 @@ function startWorkers(): void {
 }
 
 function dispatch(): void {
+  dispatchJobs();
+  if (queue.length === 0) for (const resolve of drainedWaiters.splice(0)) resolve();
+}
+
+function dispatchJobs(): void {
   for (const entry of workers) {
     if (queue.length === 0) return;
     if (!entry.ready || entry.current) continue;
@@ -97,6 +102,15 @@ function dispatch(): void {
         dispatch();
       });
   }
+}
+
+const drainedWaiters: (() => void)[] = [];
+
+/** Settles when no job waits for a thread (every job queued so far has started): the moment
+ * to queue more work, and not before, so that its inputs are not held while they wait. */
+export function queueDrained(): Promise<void> {
+  if (queue.length === 0) return Promise.resolve();
+  return new Promise((resolve) => drainedWaiters.push(resolve));
 }
 
 /** `x` in shared memory (a copy, unless it is there already), for jobs sent to workers. */

@@ -12,6 +12,10 @@ export interface Random {
   /** Fisher–Yates over `values[start + k·stride]`, k < count, in place: the draws of
    * nextBelow(count), nextBelow(count − 1), …, nextBelow(2), in a loop of its own */
   shuffle(values: Float32Array, start: number, count: number, stride: number): void;
+  /** the same draws and swaps as shuffle(x, 0, rows·cols, 1) on a row-major [rows, cols]
+   * matrix x, done on its transpose `values` ([cols, rows]): the result is the transpose of
+   * the shuffled x, without a row-major copy */
+  shuffleTransposed(values: Float32Array, rows: number, cols: number): void;
 }
 
 function splitmix32(state: { s: number }): number {
@@ -64,7 +68,9 @@ export function createRandom(seed: number, stream = 0): Random {
   // lecture's all-entries shuffle take seconds at 10,000 sentences).
   const BATCH = 1024;
   const draws = new Int32Array(BATCH);
-  const shuffle = (values: Float32Array, start: number, count: number, stride: number): void => {
+  /** Fisher–Yates draws for k = count − 1 down to 1, BATCH at a time: swap(top, last)
+   * then swaps positions k and draws[top − k] for top ≥ k > last. */
+  const drawBatches = (count: number, swap: (top: number, last: number) => void): void => {
     let s0 = a;
     let s1 = b;
     let s2 = c;
@@ -87,13 +93,7 @@ export function createRandom(seed: number, stream = 0): Random {
         } while (x >= limit);
         draws[top - k] = x - Math.floor(x / n) * n;
       }
-      for (let k = top; k > last; k--) {
-        const p = start + k * stride;
-        const q = start + draws[top - k] * stride;
-        const tmp = values[p];
-        values[p] = values[q];
-        values[q] = tmp;
-      }
+      swap(top, last);
     }
     a = s0;
     b = s1;
@@ -101,7 +101,35 @@ export function createRandom(seed: number, stream = 0): Random {
     d = s3;
   };
 
-  return { nextUint32, nextBelow, shuffle };
+  const shuffle = (values: Float32Array, start: number, count: number, stride: number): void => {
+    drawBatches(count, (top, last) => {
+      for (let k = top; k > last; k--) {
+        const p = start + k * stride;
+        const q = start + draws[top - k] * stride;
+        const tmp = values[p];
+        values[p] = values[q];
+        values[q] = tmp;
+      }
+    });
+  };
+
+  // Row-major index k = r·cols + c sits at c·rows + r in the transpose.
+  const shuffleTransposed = (values: Float32Array, rows: number, cols: number): void => {
+    drawBatches(rows * cols, (top, last) => {
+      for (let k = top; k > last; k--) {
+        const kr = Math.floor(k / cols);
+        const q = draws[top - k];
+        const qr = Math.floor(q / cols);
+        const p = (k - kr * cols) * rows + kr;
+        const pq = (q - qr * cols) * rows + qr;
+        const tmp = values[p];
+        values[p] = values[pq];
+        values[pq] = tmp;
+      }
+    });
+  };
+
+  return { nextUint32, nextBelow, shuffle, shuffleTransposed };
 }
 
 function rotl(x: number, k: number): number {

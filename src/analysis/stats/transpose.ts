@@ -1,6 +1,6 @@
-/** [rows, cols] row-major → [cols, rows], in tiles of 64 × 64 so both sides stay in cache. */
-export function transpose(x: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(rows * cols);
+/** [rows, cols] row-major → [cols, rows], in tiles of 64 × 64 so both sides stay in cache;
+ * into `out` where given. */
+export function transpose(x: Float32Array, rows: number, cols: number, out: Float32Array = new Float32Array(rows * cols)): Float32Array {
   const tile = 64;
   for (let r0 = 0; r0 < rows; r0 += tile) {
     const r1 = Math.min(rows, r0 + tile);
