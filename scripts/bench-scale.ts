@@ -5,9 +5,11 @@
  *   (2) 10,000 generated sentences through analyze on the same model: the activations stream
  *       to disk, so memory stays bounded however large the set;
  *   (3) 1,000 sentences end to end (analysis, then the site that analyses the set itself);
- *   (4) a random GPT-2-medium-sized model (24 layers, d = 1024) on the lecture's set.
+ *   (4) a random GPT-2-medium-sized model (24 layers, d = 1024) on the lecture's set;
+ *   (5) only when asked (--only 10000-site, about 10 minutes on 2 cores): the site build of
+ *       the 10,000 sentences, its analysis included.
  *
- *   node scripts/bench-scale.ts [--skip-site] [--only 10000]
+ *   node scripts/bench-scale.ts [--skip-site] [--only lecture|10000|1000|medium|10000-site]
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -83,4 +85,21 @@ if (!only || only === 'medium') {
   writeFileSync(mediumSet, readFileSync(`${root}content/sets/her.yaml`, 'utf8').replace(/^model: .*$/m, `model: ${medium}`));
   console.log("the lecture's set × 24 layers, random GPT-2-medium (d = 1024):");
   timed('analysis', analyzeCommand(mediumSet, `${work}/out/her-medium`));
+}
+
+// (5) 10,000 sentences, the site build that analyses them (only when asked: long)
+if (only === '10000-site') {
+  mkdirSync(`${work}/sets-ten-thousand`, { recursive: true });
+  const large = `${work}/sets-ten-thousand/ten-thousand.yaml`;
+  writeSetFile(large, '10,000 generated sentences with "her" (benchmark)', generatedSentences(10000), gpt2);
+  console.log('10,000 generated sentences × 12 layers, random GPT-2 (d = 768), site build:');
+  rmSync(`${work}/analysis-cache-ten-thousand`, { recursive: true, force: true });
+  timed(
+    'site build (analysis included, in its own cache)',
+    [process.execPath, 'node_modules/astro/bin/astro.mjs', 'build', '--outDir', `${work}/dist-ten-thousand`],
+    { QKV_ATLAS_SETS: `${work}/sets-ten-thousand`, QKV_ATLAS_CACHE_DIR: `${work}/analysis-cache-ten-thousand`, ASTRO_TELEMETRY_DISABLED: '1' },
+  );
+  // 2.2 GB of activations and the site's full-resolution images: not kept between runs
+  rmSync(`${work}/analysis-cache-ten-thousand`, { recursive: true, force: true });
+  rmSync(`${work}/dist-ten-thousand`, { recursive: true, force: true });
 }

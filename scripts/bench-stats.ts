@@ -19,11 +19,12 @@
  *   /usr/bin/time -v node scripts/bench-stats.ts --sizes 10000   (peak RSS from the OS: "Maximum resident set size")
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeNpy, encodeNpyFloat32 } from '../src/analysis/io/npy.ts';
+import { encodeNpyFloat32 } from '../src/analysis/io/npy.ts';
+import { readNpyFloat32 } from '../src/analysis/io/npy-rows.ts';
 import { warmUpStats } from '../src/analysis/stats/layer-stats.ts';
 import { layerStatsInOrder } from '../src/analysis/stats/layers.ts';
 
@@ -164,7 +165,10 @@ export async function runStatsBench(options: StatsBenchOptions = {}): Promise<St
     try {
       const file = (layer: number, which: string) => layerFile(dir, layer, which);
       writeSyntheticLayers(dir, layers, n, nEmbd, nHead, seed);
-      const read = (layer: number, which: string) => decodeNpy(readFileSync(file(layer, which)), file(layer, which)).data as Float32Array;
+      // read as analyze reads them: neuron-major, into shared memory
+      const read = (layer: number, which: string) => ({
+        neuronMajor: readNpyFloat32(file(layer, which), [n, 3 * nEmbd], { shared: true, transposed: true }),
+      });
       const input = (layer: number) => ({ layer, target: read(layer, 'target'), nontarget: read(layer, 'nontarget'), nSentences: n, nEmbd, nHead, seed });
       // Small sizes run several passes, ours and numpy's alternately, so that both see the
       // machine in the same state (its speed drifts by ±20 % from minute to minute here);
