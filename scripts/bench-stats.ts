@@ -24,8 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeNpyFloat32 } from '../src/analysis/io/npy.ts';
-import { readNpyFloat32 } from '../src/analysis/io/npy-rows.ts';
-import { warmUpStats } from '../src/analysis/stats/layer-stats.ts';
+import { readLayerActivations, warmUpStats } from '../src/analysis/stats/layer-stats.ts';
 import { layerStatsInOrder } from '../src/analysis/stats/layers.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -165,10 +164,8 @@ export async function runStatsBench(options: StatsBenchOptions = {}): Promise<St
     try {
       const file = (layer: number, which: string) => layerFile(dir, layer, which);
       writeSyntheticLayers(dir, layers, n, nEmbd, nHead, seed);
-      // read as analyze reads them: neuron-major, into shared memory
-      const read = (layer: number, which: string) => ({
-        neuronMajor: readNpyFloat32(file(layer, which), [n, 3 * nEmbd], { shared: true, transposed: true }),
-      });
+      // read as analyze reads them
+      const read = (layer: number, which: string) => readLayerActivations(file(layer, which), n, 3 * nEmbd);
       const input = (layer: number) => ({ layer, target: read(layer, 'target'), nontarget: read(layer, 'nontarget'), nSentences: n, nEmbd, nHead, seed });
       // Small sizes run several passes, ours and numpy's alternately, so that both see the
       // machine in the same state (its speed drifts by ±20 % from minute to minute here);

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from './io/atomic.ts';
 import { encodeNpyFloat32 } from './io/npy.ts';
-import { readNpyFloat32 } from './io/npy-rows.ts';
 import { StagedDirectory } from './io/output-dir.ts';
 import { checkOutputFolder, makeFolders, type FolderRule, type ProtectedPath } from './io/safe-output.ts';
 import { CACHE_MARK, MANIFEST, activationFile, similarityFile, statsFile, whyNotAnAnalysis } from './analysis-folder.ts';
@@ -12,6 +11,7 @@ import { expandHome, parseModelSpec, resolveModel } from './model/resolve.ts';
 import { loadTokenizer } from './model/tokenizer.ts';
 import { loadSetFile, resolveLayers, type SetWarning } from './sentences/set-file.ts';
 import { locateInSet } from './sentences/locate.ts';
+import { readLayerActivations } from './stats/layer-stats.ts';
 import { layerStatsInOrder } from './stats/layers.ts';
 import { METRICS, type Manifest } from './output-schema.ts';
 import { BLOCK_COUNT } from './shapes.ts';
@@ -112,8 +112,8 @@ async function analyzeInto(
   started = performance.now();
   const results = layerStatsInOrder(layers.length, (i) => ({
     layer: layers[i],
-    target: { neuronMajor: readNpyFloat32(activationPath(layers[i], 'target'), [nSentences, width], { shared: true, transposed: true }) },
-    nontarget: { neuronMajor: readNpyFloat32(activationPath(layers[i], 'nontarget'), [nSentences, width], { shared: true, transposed: true }) },
+    target: readLayerActivations(activationPath(layers[i], 'target'), nSentences, width),
+    nontarget: readLayerActivations(activationPath(layers[i], 'nontarget'), nSentences, width),
     nSentences,
     nEmbd: n_embd,
     nHead: n_head,

@@ -61,26 +61,26 @@ export interface PanelTarget {
 export async function forEachPanel(cols: Columns, target: PanelTarget, visit: (panel: Panel) => void): Promise<void> {
   const m = cols.cols;
   const w = Math.min(PANEL_ROWS, m);
-  const single = cols.rows <= CHUNK ? normalisedColumns(cols, 0, cols.rows) : null;
-  const buffer = single ? null : new Float32Array(m * CHUNK);
+  const whole = cols.rows <= CHUNK ? normalisedColumns(cols, 0, cols.rows) : null;
+  const buffer = whole ? null : new Float32Array(m * CHUNK);
+  /** The normalised columns of neurons [p0, m) over sentences [s0, s1), neuron-major. */
+  const columnsFrom = (p0: number, s0: number, s1: number): Float32Array =>
+    whole ? whole.subarray(p0 * cols.rows) : normalisedColumns(cols, s0, s1, p0, (buffer as Float32Array).subarray(0, (m - p0) * (s1 - s0)));
   for (let p0 = 0; p0 < m; p0 += w) {
     const p1 = Math.min(m, p0 + w);
     const stride = m - p0;
     const count = (p1 - p0) * stride;
     const values = target.panel.subarray(0, count);
-    if (single && values instanceof Float32Array) {
-      const rows = cols.rows;
-      await panelProduct(single.subarray(p0 * rows, p1 * rows), single.subarray(p0 * rows), p1 - p0, stride, rows, values);
+    if (whole && values instanceof Float32Array) {
+      const data = columnsFrom(p0, 0, cols.rows);
+      await panelProduct(data.subarray(0, (p1 - p0) * cols.rows), data, p1 - p0, stride, cols.rows, values);
     } else {
       const scratch = (target.scratch as Float32Array).subarray(0, count);
       values.fill(0);
       for (let s0 = 0; s0 < cols.rows; s0 += CHUNK) {
         const s1 = Math.min(cols.rows, s0 + CHUNK);
-        const rows = s1 - s0;
-        const data = single ?? normalisedColumns(cols, s0, s1, p0, (buffer as Float32Array).subarray(0, stride * rows));
-        const a = single ? data.subarray(p0 * rows, p1 * rows) : data.subarray(0, (p1 - p0) * rows);
-        const b = single ? data.subarray(p0 * rows) : data;
-        scratch.set(await panelProduct(a, b, p1 - p0, stride, rows));
+        const data = columnsFrom(p0, s0, s1);
+        scratch.set(await panelProduct(data.subarray(0, (p1 - p0) * (s1 - s0)), data, p1 - p0, stride, s1 - s0));
         (target.accumulate as (count: number) => void)(count);
       }
     }

@@ -1,4 +1,5 @@
 import { AtlasError } from '../errors.ts';
+import { readNpyFloat32 } from '../io/npy-rows.ts';
 import { CONDITIONS, METRICS, PAIR_TYPES, type LayerStats, type Metric, type MetricStats, type Pairs, type Summary } from '../output-schema.ts';
 import { BLOCK_COUNT, BLOCKS } from '../shapes.ts';
 import { distanceTable } from './comparisons.ts';
@@ -19,6 +20,12 @@ import { transpose } from './transpose.ts';
  * into directly (io/npy-rows.ts readNpyFloat32 `transposed`), in shared memory.
  */
 export type LayerActivations = Float32Array | { neuronMajor: Float32Array };
+
+/** One condition's activations file ([nSentences, width] float32, as analyze writes it) read
+ * the way the statistics want it: neuron-major, in shared memory. */
+export function readLayerActivations(path: string, nSentences: number, width: number): { neuronMajor: Float32Array } {
+  return { neuronMajor: readNpyFloat32(path, [nSentences, width], { shared: true, transposed: true }) };
+}
 
 export interface LayerStatsInput {
   layer: number;

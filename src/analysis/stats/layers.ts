@@ -1,5 +1,5 @@
 import { computeLayerStats, type LayerStatsInput, type LayerStatsResult } from './layer-stats.ts';
-import { queueDrained } from './pool.ts';
+import { queueDrained, queueIsEmpty } from './pool.ts';
 
 /**
  * The statistics of many layers, in order, with two layers in flight: while the last matrices
@@ -12,22 +12,11 @@ import { queueDrained } from './pool.ts';
  */
 export async function* layerStatsInOrder(count: number, input: (index: number) => LayerStatsInput, inFlight = 2): AsyncGenerator<LayerStatsResult> {
   const pending: Promise<LayerStatsResult>[] = [];
-  // settles once the previous layer has queued its jobs
-  let queued: Promise<void> = Promise.resolve();
-  const start = (index: number): Promise<LayerStatsResult> => {
-    const previous = queued;
-    let done = () => {};
-    queued = new Promise<void>((resolve) => (done = resolve));
-    return previous
-      .then(() => queueDrained())
-      .then(() => {
-        try {
-          return computeLayerStats(input(index)); // queues the layer's jobs before it returns
-        } finally {
-          done();
-        }
-      });
-  };
+  // computeLayerStats queues the layer's jobs before it returns, so a second layer started
+  // right after a first finds the pool busy and waits for it to drain (a throw in `input`
+  // becomes the layer's rejection, as any later failure of its statistics)
+  const start = (index: number): Promise<LayerStatsResult> =>
+    queueIsEmpty() ? new Promise((resolve) => resolve(computeLayerStats(input(index)))) : queueDrained().then(() => start(index));
   let next = 0;
   while (next < count && pending.length < inFlight) pending.push(start(next++));
   try {

@@ -80,7 +80,7 @@ function startWorkers(): void {
 
 function dispatch(): void {
   dispatchJobs();
-  if (queue.length === 0) for (const resolve of drainedWaiters.splice(0)) resolve();
+  if (queueIsEmpty()) for (const resolve of drainedWaiters.splice(0)) resolve();
 }
 
 function dispatchJobs(): void {
@@ -106,10 +106,15 @@ function dispatchJobs(): void {
 
 const drainedWaiters: (() => void)[] = [];
 
+/** Whether every job queued so far has started (no job waits for a thread). */
+export function queueIsEmpty(): boolean {
+  return queue.length === 0;
+}
+
 /** Settles when no job waits for a thread (every job queued so far has started): the moment
  * to queue more work, and not before, so that its inputs are not held while they wait. */
 export function queueDrained(): Promise<void> {
-  if (queue.length === 0) return Promise.resolve();
+  if (queueIsEmpty()) return Promise.resolve();
   return new Promise((resolve) => drainedWaiters.push(resolve));
 }
 

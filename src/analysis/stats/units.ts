@@ -47,7 +47,8 @@ function unitChunk(cols: Columns, metric: number, which: ArrayLike<number>, s0: 
 
 /**
  * The similarities of neurons `a` with neurons `b` (indices into the columns), row-major
- * [a.length, b.length] float64; NaN where either neuron is undefined.
+ * [a.length, b.length] float64; NaN where either neuron is undefined. Pass the same array
+ * as `a` and `b` for a symmetric block: its unit columns are then made once per chunk.
  */
 export async function similarities(
   cols: Columns,
